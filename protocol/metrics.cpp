@@ -1,0 +1,80 @@
+#include "protocol/metrics.hpp"
+
+#include <cstdio>
+
+namespace parley {
+
+void histogram::observe(double seconds) {
+  for (std::size_t i = 0; i < bounds.size(); ++i)
+    if (seconds <= bounds[i]) buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+  sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+}
+
+void histogram::render(std::string& out, const std::string& name) const {
+  out += "# TYPE " + name + " histogram\n";
+  char buf[64];
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "%g", bounds[i]);
+    out += name + "_bucket{le=\"" + buf + "\"} " +
+           std::to_string(buckets_[i].load(std::memory_order_relaxed)) + "\n";
+  }
+  auto n = count_.load(std::memory_order_relaxed);
+  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(n) + "\n";
+  std::snprintf(buf, sizeof buf, "%.6f", sum_us_.load(std::memory_order_relaxed) / 1e6);
+  out += name + "_sum " + buf + "\n";
+  out += name + "_count " + std::to_string(n) + "\n";
+}
+
+void labelled_counter::inc(const std::string& labels, uint64_t n) {
+  std::lock_guard lock{mutex_};
+  series_[labels] += n;
+}
+
+uint64_t labelled_counter::value(const std::string& labels) const {
+  std::lock_guard lock{mutex_};
+  auto it = series_.find(labels);
+  return it == series_.end() ? 0 : it->second;
+}
+
+void labelled_counter::render(std::string& out, const std::string& name) const {
+  out += "# TYPE " + name + " counter\n";
+  std::lock_guard lock{mutex_};
+  for (const auto& [labels, v] : series_) out += name + "{" + labels + "} " + std::to_string(v) + "\n";
+}
+
+std::string metrics::render() const {
+  std::string out;
+  auto g = [&](const char* name, const char* help, int64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+           " " + std::to_string(v) + "\n";
+  };
+  auto c = [&](const char* name, const char* help, uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(v) + "\n";
+  };
+  g("parley_active_calls", "Calls with a live supervisor.", active_calls.value());
+  c("parley_calls_total", "Calls taken on.", calls_total.value());
+  c("parley_calls_rejected_total", "Calls refused because agent.max-calls was reached.",
+    calls_rejected_total.value());
+  c("parley_turns_total", "Caller turns answered by the agent.", turns_total.value());
+  c("parley_bargeins_total", "Agent replies interrupted by the caller.", bargeins_total.value());
+  c("parley_events_total", "VoIPBIN events received.", events_total.value());
+  c("parley_events_invalid_total", "Frames that could not be parsed or classified.",
+    events_invalid_total.value());
+  c("parley_events_duplicate_total", "Events dropped as duplicates.",
+    events_duplicate_total.value());
+  c("parley_events_unroutable_total", "Events for calls parley does not hold.",
+    events_unroutable_total.value());
+  c("parley_llm_errors_total", "LLM requests that failed.", llm_errors_total.value());
+  c("parley_ws_connects_total", "WebSocket connections established.", ws_connects_total.value());
+  c("parley_ws_disconnects_total", "WebSocket connections lost.", ws_disconnects_total.value());
+  rest_requests_total.render(out, "parley_rest_requests_total");
+  turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
+  turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
+  turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");
+  turn_transcript_to_say_seconds.render(out, "parley_turn_transcript_to_say_seconds");
+  return out;
+}
+
+}  // namespace parley

@@ -1,0 +1,58 @@
+#include "protocol/voipbin_requests.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace parley::voipbin {
+
+namespace {
+std::string id_path(std::string_view collection, std::string_view id, std::string_view action) {
+  std::string p = "/";
+  p += collection;
+  p += '/';
+  p += id;
+  if (!action.empty()) {
+    p += '/';
+    p += action;
+  }
+  return p;
+}
+}  // namespace
+
+rest_request create_transcribe(std::string_view call_id, std::string_view language) {
+  nlohmann::json body{{"reference_type", "call"},
+                      {"reference_id", call_id},
+                      {"language", language},
+                      {"direction", "both"}};
+  return {"POST", "/transcribes", body.dump()};
+}
+
+rest_request stop_transcribe(std::string_view id) {
+  return {"POST", id_path("transcribes", id, "stop"), ""};
+}
+
+rest_request create_speaking(std::string_view call_id, std::string_view language,
+                             std::string_view voice_id) {
+  nlohmann::json body{{"reference_type", "call"},
+                      {"reference_id", call_id},
+                      {"language", language},
+                      {"direction", "both"}};
+  if (!voice_id.empty()) body["voice_id"] = voice_id;
+  return {"POST", "/speakings", body.dump()};
+}
+
+rest_request say(std::string_view id, std::string_view text) {
+  // Invalid UTF-8 from a model must not throw here: replace it.
+  nlohmann::json body{{"text", text}};
+  return {"POST", id_path("speakings", id, "say"),
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+rest_request flush_speaking(std::string_view id) {
+  return {"POST", id_path("speakings", id, "flush"), ""};
+}
+rest_request stop_speaking(std::string_view id) {
+  return {"POST", id_path("speakings", id, "stop"), ""};
+}
+rest_request hangup_call(std::string_view id) { return {"POST", id_path("calls", id, "hangup"), ""}; }
+
+}  // namespace parley::voipbin

@@ -1,0 +1,27 @@
+#pragma once
+// The VoIPBIN REST calls parley makes, as plain values (voipbin-api.md §4). The net layer
+// sends them; tests compare them with what the simulator received.
+
+#include <string>
+#include <string_view>
+
+namespace parley::voipbin {
+
+struct rest_request {
+  std::string method;  // GET, POST, PUT, DELETE
+  std::string path;    // relative to voipbin.api-url, e.g. "/speakings/<id>/say"
+  std::string body;    // JSON, empty for none
+};
+
+// Transcribe both directions of the call: `in` is the caller (§7.2).
+rest_request create_transcribe(std::string_view call_id, std::string_view language);
+rest_request stop_transcribe(std::string_view transcribe_id);
+// direction "both": the default "" is silent on real calls (§7.1, §9.12).
+rest_request create_speaking(std::string_view call_id, std::string_view language,
+                             std::string_view voice_id);
+rest_request say(std::string_view speaking_id, std::string_view text);
+rest_request flush_speaking(std::string_view speaking_id);
+rest_request stop_speaking(std::string_view speaking_id);
+rest_request hangup_call(std::string_view call_id);
+
+}  // namespace parley::voipbin

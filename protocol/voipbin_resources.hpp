@@ -1,0 +1,65 @@
+#pragma once
+// VoIPBIN resources as parley uses them (voipbin-api.md §5). Only the fields parley reads;
+// unknown fields are ignored when parsing.
+
+#include <string>
+#include <string_view>
+
+#include "protocol/result.hpp"
+
+namespace parley::voipbin {
+
+struct call {
+  std::string id;
+  std::string customer_id;
+  std::string status;     // dialing, ringing, progressing, terminating, canceling, hangup
+  std::string direction;  // incoming, outgoing
+  std::string hangup_reason;
+};
+
+struct transcribe {
+  std::string id;
+  std::string customer_id;
+  std::string reference_type;
+  std::string reference_id;
+  std::string status;  // progressing, done
+  std::string language;
+  std::string direction;
+};
+
+struct transcript {
+  std::string id;
+  std::string customer_id;
+  std::string transcribe_id;
+  std::string direction;  // in (the caller), out (what the caller hears)
+  std::string message;
+};
+
+// transcribe_speech_started / _interim / _ended (voipbin-api.md §5 "Speech event").
+struct speech {
+  std::string id;
+  std::string customer_id;
+  std::string transcribe_id;
+  std::string streaming_id;
+  std::string direction;
+  std::string message;  // interim only
+  bool has_message = false;
+};
+
+struct speaking {
+  std::string id;
+  std::string customer_id;
+  std::string reference_type;
+  std::string reference_id;
+  std::string status;  // initiating, active, stopped
+};
+
+// Parse the JSON body of a REST response.
+result<speaking> parse_speaking(std::string_view json);
+result<transcribe> parse_transcribe(std::string_view json);
+result<call> parse_call(std::string_view json);
+
+// True for the canonical 8-4-4-4-12 hex form VoIPBIN uses for every id.
+bool is_uuid(std::string_view text);
+
+}  // namespace parley::voipbin
