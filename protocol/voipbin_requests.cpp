@@ -56,3 +56,23 @@ rest_request stop_speaking(std::string_view id) {
 rest_request hangup_call(std::string_view id) { return {"POST", id_path("calls", id, "hangup"), ""}; }
 
 }  // namespace parley::voipbin
+
+#include "protocol/voipbin_resources.hpp"
+
+namespace parley::voipbin {
+
+std::string endpoint_label(const rest_request& r) {
+  std::string out = r.method + " ";
+  std::string_view path = r.path;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    auto next = path.find('/', i + 1);
+    auto seg = path.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i);
+    out += (seg.size() > 1 && is_uuid(seg.substr(1))) ? std::string("/{id}") : std::string(seg);
+    if (next == std::string_view::npos) break;
+    i = next;
+  }
+  return out;
+}
+
+}  // namespace parley::voipbin

@@ -25,3 +25,11 @@ rest_request stop_speaking(std::string_view speaking_id);
 rest_request hangup_call(std::string_view call_id);
 
 }  // namespace parley::voipbin
+
+namespace parley::voipbin {
+
+// Metric label for a request: its method and path with ids replaced, e.g.
+// "POST /speakings/{id}/say".
+std::string endpoint_label(const rest_request& r);
+
+}  // namespace parley::voipbin

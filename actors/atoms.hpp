@@ -1,0 +1,41 @@
+#pragma once
+// Every atom parley's actors use, in one type-id block (CAF 0.17 keeps atom text <= 10
+// characters, and two atoms with the same text are the same type).
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
+
+// net -> gateway
+CAF_ADD_ATOM(parley, parley::atoms, frame, "frame")
+CAF_ADD_ATOM(parley, parley::atoms, ws_up, "ws_up")
+CAF_ADD_ATOM(parley, parley::atoms, ws_down, "ws_down")
+// gateway <-> supervisor
+CAF_ADD_ATOM(parley, parley::atoms, transcript, "transcrpt")
+CAF_ADD_ATOM(parley, parley::atoms, hangup, "hangup")
+CAF_ADD_ATOM(parley, parley::atoms, route, "route")
+CAF_ADD_ATOM(parley, parley::atoms, transcribe_done, "tr_done")
+// supervisor <-> children
+CAF_ADD_ATOM(parley, parley::atoms, ready, "ready")
+CAF_ADD_ATOM(parley, parley::atoms, say, "say")
+CAF_ADD_ATOM(parley, parley::atoms, say_sent, "say_sent")
+CAF_ADD_ATOM(parley, parley::atoms, flush, "flush")
+CAF_ADD_ATOM(parley, parley::atoms, stop, "stop")
+CAF_ADD_ATOM(parley, parley::atoms, think, "think")
+CAF_ADD_ATOM(parley, parley::atoms, cancel, "cancel")
+CAF_ADD_ATOM(parley, parley::atoms, sentence, "sentence")
+CAF_ADD_ATOM(parley, parley::atoms, reply, "reply")
+CAF_ADD_ATOM(parley, parley::atoms, reply_error, "reply_err")
+CAF_ADD_ATOM(parley, parley::atoms, first_token, "first_tok")
+// timers and io completions
+CAF_ADD_ATOM(parley, parley::atoms, silence, "silence")
+CAF_ADD_ATOM(parley, parley::atoms, retry, "retry")
+CAF_ADD_ATOM(parley, parley::atoms, deadline, "deadline")
+CAF_ADD_ATOM(parley, parley::atoms, rest, "rest")
+CAF_ADD_ATOM(parley, parley::atoms, chunk, "chunk")
+CAF_ADD_ATOM(parley, parley::atoms, stream_end, "stream_end")
+// process
+CAF_ADD_ATOM(parley, parley::atoms, shutdown, "shutdown")
+CAF_ADD_ATOM(parley, parley::atoms, calls, "calls")
+
+CAF_END_TYPE_ID_BLOCK(parley)

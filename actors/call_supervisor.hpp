@@ -1,0 +1,21 @@
+#pragma once
+// One supervisor per call (DESIGN §3): owns the conversation, the turn epoch and the
+// silence timer, and its three children (transcribe, speaking, brain).
+//
+//   in   (transcript_atom, std::string text)   a final caller transcript
+//        (hangup_atom)                          the call is over: stop everything and exit
+//        (transcribe_done_atom)                 VoIPBIN ended the transcribe session
+//   out  to the gateway: (route_atom, transcribe_id, call_id)
+
+#include <caf/fwd.hpp>
+#include <memory>
+#include <string>
+
+#include "actors/runtime.hpp"
+
+namespace parley {
+
+caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
+                                 std::string call_id);
+
+}  // namespace parley

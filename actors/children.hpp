@@ -1,0 +1,24 @@
+#pragma once
+// Spawn functions for the per-call children of a call supervisor (DESIGN §3). Each child is
+// spawned monitored by the supervisor and reports back to it; the supervisor holds them.
+//
+// transcribe   in: (stop_atom)                      out: (ready_atom, "transcribe", id)
+// speaking     in: (say_atom, epoch, text)            out: (ready_atom, "speaking", id)
+//                  (flush_atom, epoch) high priority       (say_sent_atom, epoch)
+//                  (stop_atom)
+// brain        see brain.hpp
+
+#include <caf/fwd.hpp>
+#include <memory>
+#include <string>
+
+#include "actors/runtime.hpp"
+
+namespace parley {
+
+caf::actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                            std::string call_id);
+caf::actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                          std::string call_id);
+
+}  // namespace parley

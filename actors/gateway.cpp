@@ -1,0 +1,196 @@
+#include "actors/gateway.hpp"
+
+#include <caf/all.hpp>
+#include <deque>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "actors/atoms.hpp"
+#include "actors/call_supervisor.hpp"
+#include "protocol/metrics.hpp"
+#include "protocol/voipbin_event.hpp"
+
+namespace parley {
+
+std::vector<std::string> subscription_topics(const std::string& customer_id) {
+  std::vector<std::string> out;
+  for (const char* t : {"call:call_progressing", "call:call_terminating", "call:call_canceling",
+                        "call:call_hangup", "transcript:transcript_created",
+                        "transcribe:transcribe_done"})
+    out.push_back("customer_id:" + customer_id + ":" + t);
+  return out;
+}
+
+namespace {
+
+// Remembers the last N event identities.
+class recent_set {
+ public:
+  explicit recent_set(std::size_t capacity) : capacity_(capacity) {}
+  // False if `key` was seen recently.
+  bool insert(const std::string& key) {
+    if (!set_.insert(key).second) return false;
+    order_.push_back(key);
+    if (order_.size() > capacity_) {
+      set_.erase(order_.front());
+      order_.pop_front();
+    }
+    return true;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::unordered_set<std::string> set_;
+  std::deque<std::string> order_;
+};
+
+struct gateway_state {
+  static inline const char* name = "gateway";
+  std::shared_ptr<const runtime> rt;
+  std::unordered_map<std::string, caf::actor> calls;             // call id -> supervisor
+  std::unordered_map<caf::actor_addr, std::string> call_of;      // supervisor -> call id
+  std::unordered_map<std::string, std::string> transcribe_call;  // transcribe id -> call id
+  recent_set seen{8192};
+  bool shutting_down = false;
+};
+
+using gateway_ptr = caf::stateful_actor<gateway_state>*;
+
+std::string identity(const voipbin::event& ev) {
+  return std::visit(
+      [&](const auto& r) {
+        std::string key = std::string(voipbin::to_string(ev.kind)) + "|" + r.id;
+        if constexpr (requires { r.status; }) key += "|" + r.status;
+        return key;
+      },
+      ev.resource);
+}
+
+void on_call(gateway_ptr self, const voipbin::call& c) {
+  auto& st = self->state;
+  auto it = st.calls.find(c.id);
+  if (c.status == "progressing") {
+    if (it != st.calls.end() || st.shutting_down) return;
+    if (st.calls.size() >= st.rt->agent.max_calls) {
+      st.rt->stats->calls_rejected_total.inc();
+      spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", c.id, st.rt->agent.max_calls);
+      return;
+    }
+    auto sup = spawn_call_supervisor(self, st.rt, c.id);
+    st.call_of[sup.address()] = c.id;
+    st.calls.emplace(c.id, std::move(sup));
+    st.rt->stats->calls_total.inc();
+    st.rt->stats->active_calls.add(1);
+    return;
+  }
+  if (c.status == "terminating" || c.status == "canceling" || c.status == "hangup") {
+    if (it != st.calls.end()) self->send(it->second, atoms::hangup_v);
+  }
+}
+
+void on_event(gateway_ptr self, voipbin::event& ev) {
+  auto& st = self->state;
+  auto customer = std::visit([](const auto& r) { return r.customer_id; }, ev.resource);
+  if (customer != st.rt->voipbin.customer_id) {
+    st.rt->stats->events_unroutable_total.inc();
+    spdlog::debug("event for another customer dropped");
+    return;
+  }
+  if (!st.seen.insert(identity(ev))) {
+    st.rt->stats->events_duplicate_total.inc();
+    return;
+  }
+  auto route = [&](const std::string& transcribe_id) -> caf::actor {
+    auto t = st.transcribe_call.find(transcribe_id);
+    if (t == st.transcribe_call.end()) return {};
+    auto c = st.calls.find(t->second);
+    return c == st.calls.end() ? caf::actor{} : c->second;
+  };
+  switch (ev.kind) {
+    case voipbin::event_kind::call:
+      on_call(self, std::get<voipbin::call>(ev.resource));
+      return;
+    case voipbin::event_kind::transcript: {
+      auto& t = std::get<voipbin::transcript>(ev.resource);
+      if (t.direction != "in") return;  // `out` is the agent's own voice (§7.2)
+      if (auto sup = route(t.transcribe_id))
+        self->send(sup, atoms::transcript_v, std::move(t.message));
+      else
+        st.rt->stats->events_unroutable_total.inc();
+      return;
+    }
+    case voipbin::event_kind::transcribe: {
+      auto& t = std::get<voipbin::transcribe>(ev.resource);
+      if (t.status == "done")
+        if (auto sup = route(t.id)) self->send(sup, atoms::transcribe_done_v);
+      return;
+    }
+    default:
+      return;  // speech events: barge-in on speech start is not enabled
+  }
+}
+
+caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
+  self->state.rt = std::move(rt);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto it = st.call_of.find(dm.source);
+    if (it == st.call_of.end()) return;
+    auto call_id = it->second;
+    st.call_of.erase(it);
+    st.calls.erase(call_id);
+    std::erase_if(st.transcribe_call, [&](const auto& kv) { return kv.second == call_id; });
+    st.rt->stats->active_calls.add(-1);
+    if (st.shutting_down && st.calls.empty()) self->quit();
+  });
+  return {
+      [=](atoms::ws_up) {
+        auto& st = self->state;
+        st.rt->stats->ws_connects_total.inc();
+        nlohmann::json sub{{"type", "subscribe"}, {"topics", subscription_topics(st.rt->voipbin.customer_id)}};
+        if (st.rt->ws_send) st.rt->ws_send(sub.dump());
+        spdlog::info("VoIPBIN WebSocket connected; subscribed");
+      },
+      [=](atoms::ws_down, const std::string& why) {
+        self->state.rt->stats->ws_disconnects_total.inc();
+        spdlog::warn("VoIPBIN WebSocket down: {}", why);
+      },
+      [=](atoms::frame, const std::string& frame) {
+        auto& st = self->state;
+        st.rt->stats->events_total.inc();
+        auto ev = voipbin::classify_frame(frame);
+        if (!ev) {
+          st.rt->stats->events_invalid_total.inc();
+          spdlog::warn("frame ignored: {} ({} bytes)", ev.error().message, frame.size());
+          return;
+        }
+        on_event(self, *ev);
+      },
+      [=](atoms::route, const std::string& transcribe_id, const std::string& call_id) {
+        auto& st = self->state;
+        if (st.calls.count(call_id)) st.transcribe_call[transcribe_id] = call_id;
+      },
+      [=](atoms::calls) {
+        std::vector<std::string> ids;
+        for (const auto& [id, _] : self->state.calls) ids.push_back(id);
+        return ids;
+      },
+      [=](atoms::shutdown) {
+        auto& st = self->state;
+        st.shutting_down = true;
+        if (st.calls.empty()) return self->quit();
+        spdlog::info("shutting down: ending {} calls", st.calls.size());
+        for (auto& [id, sup] : st.calls) self->send(sup, atoms::hangup_v);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_gateway(caf::actor_system& sys, std::shared_ptr<const runtime> rt) {
+  return sys.spawn(gateway, std::move(rt));
+}
+
+}  // namespace parley

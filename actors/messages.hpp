@@ -1,0 +1,33 @@
+#pragma once
+// Message payload types exchanged between actors, and from the net layer to actors.
+// All are inspectable so CAF can print and (later) serialize them.
+
+#include <caf/meta/type_name.hpp>
+#include <cstdint>
+#include <string>
+
+#include "protocol/chat.hpp"
+
+namespace parley {
+
+// Completion of a VoIPBIN REST call or an LLM HTTP request, delivered to the actor that made it.
+struct http_reply {
+  int status = 0;          // HTTP status; 0 when the request failed below HTTP
+  std::string body;        // response body (error bodies included)
+  std::string error;       // transport failure ("timeout", "connect: ..."), empty on success
+  std::string retry_after;  // Retry-After header, if any
+
+  bool ok() const { return error.empty() && status >= 200 && status < 300; }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_reply& x) {
+  return f(caf::meta::type_name("http_reply"), x.status, x.body, x.error, x.retry_after);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.interrupted);
+}
+
+}  // namespace parley

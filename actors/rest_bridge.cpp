@@ -1,0 +1,67 @@
+#include "actors/rest_bridge.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "protocol/metrics.hpp"
+
+namespace parley {
+
+namespace {
+
+http_reply to_reply(net::http_outcome&& out) {
+  http_reply r;
+  r.status = out.response.status;
+  r.body = std::move(out.response.body);
+  r.retry_after = net::find_header(out.response.headers, "retry-after");
+  if (!out.ok()) {
+    r.error = std::string(net::to_string(out.error));
+    if (!out.error_text.empty()) r.error += ": " + out.error_text;
+  }
+  return r;
+}
+
+template <class... Ts>
+void deliver(const caf::actor_addr& to, Ts&&... xs) {
+  if (auto a = caf::actor_cast<caf::actor>(to)) caf::anon_send(a, std::forward<Ts>(xs)...);
+}
+
+}  // namespace
+
+net::request_handle send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                              const voipbin::rest_request& request) {
+  net::http_request req;
+  req.method = request.method;
+  req.target = rt.voipbin.api.with_path_suffix(request.path).with_query("accesskey", rt.voipbin.accesskey);
+  req.body = request.body;
+  req.timeout = rt.voipbin.request_timeout;
+  auto* stats = rt.stats;
+  auto label = voipbin::endpoint_label(request);
+  return rt.http->send(std::move(req), [to, tag, stats, label](net::http_outcome out) {
+    if (stats) {
+      auto status = out.ok() ? std::to_string(out.response.status) : std::string(net::to_string(out.error));
+      stats->rest_requests_total.inc("endpoint=\"" + label + "\",status=\"" + status + "\"");
+    }
+    deliver(to, atoms::rest_v, tag, to_reply(std::move(out)));
+  });
+}
+
+net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                              net::http_request request) {
+  return rt.http->send(std::move(request), [to, tag](net::http_outcome out) {
+    deliver(to, atoms::rest_v, tag, to_reply(std::move(out)));
+  });
+}
+
+net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                                net::http_request request) {
+  return rt.http->stream(
+      std::move(request),
+      [to, tag](std::string_view bytes) { deliver(to, atoms::chunk_v, tag, std::string(bytes)); },
+      [to, tag](net::http_outcome out) { deliver(to, atoms::stream_end_v, tag, to_reply(std::move(out))); });
+}
+
+}  // namespace parley

@@ -1,0 +1,27 @@
+#pragma once
+// The crossing from actors to the net layer for HTTP (DESIGN §2): the request is posted to
+// the io thread and its completion comes back as a message to an actor held only weakly.
+
+#include <caf/actor_addr.hpp>
+#include <cstdint>
+
+#include "actors/runtime.hpp"
+#include "net/http_client.hpp"
+#include "protocol/voipbin_requests.hpp"
+
+namespace parley {
+
+// Sends a VoIPBIN REST call; `to` receives (rest_atom, tag, http_reply).
+net::request_handle send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                              const voipbin::rest_request& request);
+
+// Sends `request`; `to` receives (rest_atom, tag, http_reply).
+net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                              net::http_request request);
+
+// Streams `request`; `to` receives (chunk_atom, tag, bytes) for each piece of a 2xx body and
+// then (stream_end_atom, tag, http_reply).
+net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                                net::http_request request);
+
+}  // namespace parley

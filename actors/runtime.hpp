@@ -1,0 +1,60 @@
+#pragma once
+// What every actor may use: the validated options and the process-wide services.
+// Plain C++ (no CAF) so app/ can fill it and tests can build it.
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "protocol/url.hpp"
+
+namespace parley {
+
+struct metrics;
+namespace net {
+class http_client;
+}
+
+struct voipbin_options {
+  url api;  // e.g. https://api.voipbin.net/v1.0
+  url ws;   // e.g. wss://api.voipbin.net/v1.0/ws
+  std::string accesskey;
+  std::string customer_id;
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+struct llm_options {
+  std::string provider = "openai";
+  url base;  // e.g. https://api.openai.com/v1
+  std::string api_key;
+  std::string model = "gpt-4o-mini";
+  int max_tokens = 0;
+  double temperature = -1;
+  std::chrono::milliseconds timeout{30000};  // longest wait for the next byte of a reply
+  std::vector<std::string> script;          // replies of the `script` provider, in turn
+};
+
+struct agent_options {
+  std::string system_prompt;
+  std::string greeting;
+  std::string language = "en-US";
+  std::string voice_id;
+  std::chrono::milliseconds silence_timeout{30000};
+  std::string silence_prompt;
+  std::string error_prompt;
+  std::size_t max_calls = 1000;
+};
+
+struct runtime {
+  voipbin_options voipbin;
+  llm_options llm;
+  agent_options agent;
+  net::http_client* http = nullptr;  // outlives every actor
+  metrics* stats = nullptr;          // outlives every actor
+  // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
+  std::function<void(std::string)> ws_send;
+};
+
+}  // namespace parley
