@@ -1,0 +1,126 @@
+#include "app/parley_config.hpp"
+
+#include <algorithm>
+#include <caf/atom.hpp>
+#include <caf/config_option_adder.hpp>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace parley {
+
+namespace {
+
+// CAF's help lists names and types; the default goes into the description.
+template <class T>
+std::string with_default(const char* text, const T& value) {
+  if constexpr (std::is_same_v<T, std::string>)
+    return std::string(text) + " (default: \"" + value + "\")";
+  else if constexpr (std::is_floating_point_v<T>)
+  {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", value);
+    return std::string(text) + " (default: " + buf + ")";
+  }
+  else
+    return std::string(text) + " (default: " + std::to_string(value) + ")";
+}
+
+}  // namespace
+
+parley_config::parley_config() {
+  raw_options d;  // defaults
+  // Descriptions must outlive the options: keep them in static storage.
+  static std::vector<std::string> texts;
+  texts.reserve(64);
+  auto desc = [&](auto text, const auto& value) -> caf::string_view {
+    texts.push_back(with_default(text, value));
+    return texts.back();
+  };
+
+  opt_group{custom_options_, "voipbin"}
+      .add(raw.voipbin_api_url, "api-url", desc("VoIPBIN REST base URL", d.voipbin_api_url))
+      .add(raw.voipbin_ws_url, "ws-url", desc("VoIPBIN WebSocket URL", d.voipbin_ws_url))
+      .add(raw.voipbin_accesskey, "accesskey", "VoIPBIN access key (or VOIPBIN_ACCESSKEY); required")
+      .add(raw.voipbin_customer_id, "customer-id", "VoIPBIN customer UUID; required")
+      .add(raw.voipbin_request_timeout, "request-timeout",
+           desc("seconds before a VoIPBIN REST request fails", d.voipbin_request_timeout));
+  opt_group{custom_options_, "tls"}.add(raw.tls_ca_file, "ca-file",
+                                        "extra PEM CA bundle trusted besides the system store");
+  opt_group{custom_options_, "events"}.add(raw.events_mode, "mode",
+                                           desc("event source: websocket, webhook or both", d.events_mode));
+  opt_group{custom_options_, "webhook"}
+      .add(raw.webhook_listen, "listen", desc("webhook receiver address", d.webhook_listen))
+      .add(raw.webhook_path, "path", desc("webhook receiver path", d.webhook_path))
+      .add(raw.webhook_secret, "secret", "webhook signing secret (or VOIPBIN_WEBHOOK_SECRET)");
+  opt_group{custom_options_, "llm"}
+      .add(raw.llm_provider, "provider", desc("brain behaviour: openai, script, echo, or a registered one", d.llm_provider))
+      .add(raw.llm_base_url, "base-url", desc("OpenAI-compatible API base URL", d.llm_base_url))
+      .add(raw.llm_api_key, "api-key", "LLM API key (or LLM_API_KEY)")
+      .add(raw.llm_model, "model", desc("model name", d.llm_model))
+      .add(raw.llm_max_tokens, "max-tokens", desc("reply token limit, 0 = server default", d.llm_max_tokens))
+      .add(raw.llm_temperature, "temperature", desc("sampling temperature, negative = server default", d.llm_temperature))
+      .add(raw.llm_timeout, "timeout", desc("seconds without a byte from the LLM before the turn fails", d.llm_timeout))
+      .add(raw.llm_script, "script", "replies of the script provider, used in turn (list of strings)");
+  opt_group{custom_options_, "agent"}
+      .add(raw.agent_system_prompt, "system-prompt", "system prompt sent to the LLM")
+      .add(raw.agent_greeting, "greeting", desc("said when the call starts; empty = none", d.agent_greeting))
+      .add(raw.agent_language, "language", desc("BCP 47 language for transcription and speech", d.agent_language))
+      .add(raw.agent_voice_id, "voice-id", "TTS voice id; empty = VoIPBIN's default")
+      .add(raw.agent_silence_timeout, "silence-timeout",
+           desc("seconds of caller silence before the silence prompt, 0 = never", d.agent_silence_timeout))
+      .add(raw.agent_silence_prompt, "silence-prompt", desc("said after the silence timeout", d.agent_silence_prompt))
+      .add(raw.agent_error_prompt, "error-prompt", desc("said when the LLM fails", d.agent_error_prompt))
+      .add(raw.agent_max_calls, "max-calls", desc("calls handled at once; more are not answered", d.agent_max_calls));
+  opt_group{custom_options_, "admin"}.add(raw.admin_listen, "listen",
+                                          desc("health and metrics HTTP address", d.admin_listen));
+  opt_group{custom_options_, "log"}
+      .add(raw.log_level, "level", desc("trace, debug, info, warn, error or off", d.log_level))
+      .add(raw.log_format, "format", desc("text or json", d.log_format));
+  opt_group{custom_options_, "net"}.add(raw.io_threads, "io-threads",
+                                        desc("threads running all sockets", d.io_threads));
+
+  // DESIGN §2: the sharing scheduler with one thread per core (CAF's defaults are work
+  // stealing and at least 4 threads). Both stay overridable under [scheduler].
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", static_cast<size_t>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+}  // namespace parley
+
+namespace parley {
+
+std::string parley_config::help_text() const {
+  // CAF's own --help shows only the global group; ours shows every parley option and the
+  // scheduler, and leaves out CAF modules parley does not use.
+  static const std::vector<std::string> hidden = {"logger", "middleman", "stream", "openssl", "opencl"};
+  std::istringstream in(custom_options_.help_text(false));
+  std::string out = "Usage: parley [--config-file=FILE] [--group.option=value ...]\n"
+                    "Every option can also be set in the INI file under [group].\n"
+                    "parley's scheduler defaults: policy='sharing', max-threads = CPU cores.\n\n";
+  std::string block, line;
+  auto flush = [&] {
+    auto group = block.substr(0, block.find(' '));
+    if (!block.empty() && std::find(hidden.begin(), hidden.end(), group) == hidden.end()) out += block + "\n";
+    block.clear();
+  };
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      flush();
+      continue;
+    }
+    block += line + "\n";
+  }
+  flush();
+  return out;
+}
+
+bool wants_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "-h" || a == "--help" || a == "-?" || a == "--long-help") return true;
+  }
+  return false;
+}
+
+}  // namespace parley

@@ -1,0 +1,21 @@
+#pragma once
+// parley's options on CAF's config system: INI file (--config-file), --group.name=value on
+// the command line, and `parley --help`. The names are the public interface.
+
+#include <caf/actor_system_config.hpp>
+
+#include "app/settings.hpp"
+
+namespace parley {
+
+class parley_config : public caf::actor_system_config {
+ public:
+  parley_config();
+  raw_options raw;
+  // Every parley option with its type, description and default.
+  std::string help_text() const;
+};
+
+bool wants_help(int argc, char** argv);
+
+}  // namespace parley

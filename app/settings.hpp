@@ -1,0 +1,78 @@
+#pragma once
+// Every option parley accepts, as given (raw_options) and as validated (settings).
+// No CAF here: the option names and checks are tested without an actor system.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/runtime.hpp"
+#include "protocol/result.hpp"
+
+namespace parley {
+
+// Values exactly as read from the INI file, the command line and the environment.
+struct raw_options {
+  std::string voipbin_api_url = "https://api.voipbin.net/v1.0";
+  std::string voipbin_ws_url = "wss://api.voipbin.net/v1.0/ws";
+  std::string voipbin_accesskey;
+  std::string voipbin_customer_id;
+  double voipbin_request_timeout = 10;
+  std::string tls_ca_file;
+  std::string events_mode = "websocket";
+  std::string webhook_listen = "0.0.0.0:8080";
+  std::string webhook_path = "/v1/webhook";
+  std::string webhook_secret;
+  std::string llm_provider = "openai";
+  std::string llm_base_url = "https://api.openai.com/v1";
+  std::string llm_api_key;
+  std::string llm_model = "gpt-4o-mini";
+  int32_t llm_max_tokens = 300;
+  double llm_temperature = 0.7;
+  double llm_timeout = 30;
+  std::vector<std::string> llm_script;
+  std::string agent_system_prompt =
+      "You are a helpful voice assistant on a phone call. Answer in one to three short "
+      "spoken sentences, without lists or markup.";
+  std::string agent_greeting = "Hello! How can I help you today?";
+  std::string agent_language = "en-US";
+  std::string agent_voice_id;
+  double agent_silence_timeout = 30;
+  std::string agent_silence_prompt = "Are you still there?";
+  std::string agent_error_prompt = "Sorry, I had a problem there. Could you say that again?";
+  int64_t agent_max_calls = 1000;
+  std::string admin_listen = "127.0.0.1:9090";
+  std::string log_level = "info";
+  std::string log_format = "text";
+  int32_t io_threads = 1;
+};
+
+struct listen_address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+struct settings {
+  voipbin_options voipbin;
+  llm_options llm;
+  agent_options agent;
+  std::string tls_ca_file;
+  bool events_websocket = true;
+  bool events_webhook = false;
+  listen_address webhook_listen;
+  std::string webhook_path;
+  std::string webhook_secret;
+  listen_address admin_listen;
+  std::string log_level;
+  bool log_json = false;
+  int io_threads = 1;
+};
+
+// Fills secrets that are empty from VOIPBIN_ACCESSKEY, VOIPBIN_WEBHOOK_SECRET and LLM_API_KEY.
+void apply_environment(raw_options& raw);
+
+// Checks every option. The error names the option and what is wrong, in one line, e.g.
+// "voipbin.api-url: unsupported scheme 'ftp'". `known_providers` are the registered brains.
+result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers);
+
+}  // namespace parley
