@@ -1,0 +1,29 @@
+#pragma once
+// Minimal --name=value / --name value / --flag parsing for the simulator programs.
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace parley::sim {
+
+struct cli_args {
+  std::map<std::string, std::vector<std::string>> values;
+  std::string error;  // set when the command line is malformed
+
+  bool has(const std::string& name) const { return values.count(name) > 0; }
+  std::string get(const std::string& name, const std::string& fallback) const {
+    auto it = values.find(name);
+    return it == values.end() || it->second.empty() ? fallback : it->second.back();
+  }
+  std::vector<std::string> all(const std::string& name) const {
+    auto it = values.find(name);
+    return it == values.end() ? std::vector<std::string>{} : it->second;
+  }
+};
+
+// `flags` are the options that take no value.
+cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
+                   const std::vector<std::string>& flags);
+
+}  // namespace parley::sim

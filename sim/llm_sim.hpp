@@ -1,0 +1,50 @@
+#pragma once
+// llm-sim: an OpenAI-compatible /v1/chat/completions endpoint with scripted replies,
+// streamed (SSE) or not, with configurable first-token and per-token delays. Records the
+// body of every request so tests can check what the model was shown.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace parley::sim {
+
+struct llm_sim_options {
+  // The n-th user turn of a conversation gets replies[n-1] (cycling); "{user}" is replaced by
+  // the last user message.
+  std::vector<std::string> replies = {"You said: {user} What else can I do for you?"};
+  std::chrono::milliseconds first_token_delay{150};
+  std::chrono::milliseconds token_delay{20};
+  std::string api_key;  // when set, requests must carry "Authorization: Bearer <key>"
+};
+
+class llm_sim {
+ public:
+  llm_sim(boost::asio::io_context& io, llm_sim_options options);
+  ~llm_sim();
+
+  result<uint16_t> start(const std::string& host, uint16_t port);
+  void stop();
+
+  // Raw JSON bodies of the chat-completion requests received, in order. Thread-safe.
+  std::vector<std::string> requests() const;
+
+  struct state;
+
+ private:
+  std::shared_ptr<state> s_;
+};
+
+// Splits a reply into stream tokens the way a model emits them: words with their
+// leading space.
+std::vector<std::string> tokenize_reply(const std::string& text);
+
+}  // namespace parley::sim

@@ -1,0 +1,525 @@
+#include "sim/voipbin_sim.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "net/http_server.hpp"
+#include "protocol/voipbin_resources.hpp"
+
+namespace parley::sim {
+
+namespace asio = boost::asio;
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+std::string new_uuid(std::mt19937_64& rng) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      out += '-';
+    } else if (i == 14) {
+      out += '4';
+    } else {
+      out += hex[rng() & 0xF];
+    }
+  }
+  return out;
+}
+
+net::http_response json_response(int status, const json& body) {
+  return {status, {{"Content-Type", "application/json"}}, body.dump()};
+}
+
+// The real error envelope (voipbin-api.md §2).
+net::http_response error_response(int status, const std::string& reason, const std::string& message) {
+  static const std::map<int, std::string> names = {{400, "INVALID_ARGUMENT"}, {401, "UNAUTHENTICATED"},
+                                                   {403, "PERMISSION_DENIED"}, {404, "NOT_FOUND"},
+                                                   {409, "ALREADY_EXISTS"},    {429, "RESOURCE_EXHAUSTED"},
+                                                   {500, "INTERNAL"}};
+  auto it = names.find(status);
+  return json_response(status, {{"error",
+                                 {{"status", it == names.end() ? "INTERNAL" : it->second},
+                                  {"reason", reason},
+                                  {"message", message},
+                                  {"request_id", "req_sim"}}}});
+}
+
+std::string now_rfc3339() {
+  auto t = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(t);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
+  return buf;
+}
+
+struct sim_call {
+  std::string id;
+  std::string label;  // "call 1"
+  scripted_call script;
+  std::string status = "dialing";
+  std::string transcribe_id;
+  std::size_t next = 0;           // next utterance
+  int says_since_utterance = 0;   // /say requests since the caller last spoke
+  clock_type::time_point last_activity{};  // last /say or utterance
+  clock_type::time_point last_utterance{};
+  clock_type::time_point progressing_at{};
+  bool greeted = false;
+};
+
+struct sim_transcribe {
+  std::string id, call_id, language, status;
+  std::string streaming_in, streaming_out;
+};
+
+struct sim_speaking {
+  std::string id, call_id, language, voice_id, direction, status;
+};
+
+struct subscriber {
+  std::shared_ptr<net::ws_peer> peer;
+  std::vector<std::string> topics;
+};
+
+}  // namespace
+
+struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
+  state(asio::io_context& io, voipbin_sim_options o) : io(io), opts(std::move(o)), tick(io), rng(std::random_device{}()) {}
+
+  // ---- bookkeeping (all under `mutex`) ----
+  asio::io_context& io;
+  voipbin_sim_options opts;
+  asio::steady_timer tick;
+  std::mt19937_64 rng;
+  std::shared_ptr<net::http_server> server;
+  mutable std::mutex mutex;
+  std::vector<recorded_request> log;
+  std::map<std::string, sim_call> calls;
+  std::vector<std::string> pending_calls;  // placed, waiting for a subscriber
+  std::map<std::string, sim_transcribe> transcribes;
+  std::map<std::string, sim_speaking> speakings;
+  std::map<net::ws_peer*, subscriber> subscribers;
+  std::size_t placed = 0;
+  std::size_t finished = 0;
+  bool stopped = false;
+
+  json call_json(const sim_call& c) const {
+    json j{{"id", c.id},
+           {"customer_id", opts.customer_id},
+           {"owner_type", ""},
+           {"owner_id", "00000000-0000-0000-0000-000000000000"},
+           {"flow_id", "00000000-0000-0000-0000-000000000000"},
+           {"type", "flow"},
+           {"source", {{"type", "tel"}, {"target", "+15550100"}}},
+           {"destination", {{"type", "tel"}, {"target", "+15550199"}}},
+           {"status", c.status},
+           {"direction", "incoming"},
+           {"hangup_by", c.status == "hangup" ? "remote" : ""},
+           {"hangup_reason", c.status == "hangup" ? "normal" : ""},
+           {"tm_create", now_rfc3339()}};
+    return j;
+  }
+  json transcribe_json(const sim_transcribe& t) const {
+    return {{"id", t.id},
+            {"customer_id", opts.customer_id},
+            {"activeflow_id", "00000000-0000-0000-0000-000000000000"},
+            {"on_end_flow_id", "00000000-0000-0000-0000-000000000000"},
+            {"reference_type", "call"},
+            {"reference_id", t.call_id},
+            {"status", t.status},
+            {"language", t.language},
+            {"direction", "both"},
+            {"provider", ""},
+            {"tm_create", now_rfc3339()},
+            {"tm_update", nullptr},
+            {"tm_delete", nullptr}};
+  }
+  json speaking_json(const sim_speaking& s) const {
+    json j{{"id", s.id},
+           {"customer_id", opts.customer_id},
+           {"reference_type", "call"},
+           {"reference_id", s.call_id},
+           {"provider", "elevenlabs"},
+           {"status", s.status},
+           {"tm_create", now_rfc3339()}};
+    if (!s.language.empty()) j["language"] = s.language;
+    if (!s.voice_id.empty()) j["voice_id"] = s.voice_id;
+    if (!s.direction.empty()) j["direction"] = s.direction;
+    return j;
+  }
+
+  // Publishes one event to WebSocket subscribers under the legacy and the new topic forms; a
+  // frame goes out once per topic form that any of the client's subscriptions prefixes
+  // (voipbin-api.md §6.2). Frames are bare resources.
+  void publish(const std::string& event_type, const json& resource) {
+    auto resource_name = event_type.substr(0, event_type.find('_'));
+    auto id = resource.value("id", std::string{});
+    std::string base = "customer_id:" + opts.customer_id + ":" + resource_name + ":";
+    std::string forms[2] = {base + id, base + event_type + ":" + id};
+    auto frame = resource.dump();
+    for (auto& [_, sub] : subscribers) {
+      for (const auto& topic : forms) {
+        bool match = false;
+        for (const auto& t : sub.topics)
+          if (topic.compare(0, t.size(), t) == 0) match = true;
+        if (match) sub.peer->send(frame);
+      }
+    }
+  }
+
+  void line(const sim_call& c, const std::string& text) {
+    if (opts.on_line) opts.on_line(c.label, text);
+  }
+
+  // ---- the call script, driven by a 20 ms tick on the io thread ----
+  void schedule_tick() {
+    tick.expires_after(std::chrono::milliseconds(20));
+    tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      self->on_tick();
+      self->schedule_tick();
+    });
+  }
+
+  void on_tick() {
+    std::lock_guard lock{mutex};
+    if (stopped) return;
+    auto now = clock_type::now();
+    if (!subscribers.empty()) {
+      for (auto& id : pending_calls) {
+        auto& c = calls.at(id);
+        c.status = "progressing";
+        c.progressing_at = now;
+        c.last_activity = now;
+        publish("call_progressing", call_json(c));
+      }
+      pending_calls.clear();
+    }
+    for (auto& [id, c] : calls) {
+      if (c.status != "progressing") continue;
+      bool quiet = now - c.last_activity >= opts.quiet;
+      bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
+      if (c.transcribe_id.empty()) {
+        if (now - c.progressing_at >= opts.answer_timeout) hang_up(c, "nobody transcribed the call");
+        continue;
+      }
+      bool answered = c.next == 0 || c.says_since_utterance > 0;
+      if (!quiet || !(answered || waited_too_long)) continue;
+      if (c.next < c.script.utterances.size()) {
+        speak(c, c.script.utterances[c.next++]);
+      } else {
+        hang_up(c, "");
+      }
+    }
+  }
+
+  void speak(sim_call& c, const std::string& text) {
+    auto& t = transcribes.at(c.transcribe_id);
+    auto now = clock_type::now();
+    c.says_since_utterance = 0;
+    c.last_activity = now;
+    c.last_utterance = now;
+    line(c, "caller: " + text);
+    json speech{{"id", new_uuid(rng)},
+                {"customer_id", opts.customer_id},
+                {"streaming_id", t.streaming_in},
+                {"transcribe_id", t.id},
+                {"direction", "in"},
+                {"tm_event", now_rfc3339()},
+                {"tm_create", now_rfc3339()}};
+    publish("transcribe_speech_started", speech);
+    publish("transcribe_speech_ended", speech);
+    json transcript{{"id", new_uuid(rng)},
+                    {"customer_id", opts.customer_id},
+                    {"transcribe_id", t.id},
+                    {"direction", "in"},
+                    {"message", text},
+                    {"tm_transcript", "0001-01-01T00:00:05.1Z"},
+                    {"tm_create", now_rfc3339()}};
+    publish("transcript_created", transcript);
+  }
+
+  void hang_up(sim_call& c, const std::string& why) {
+    c.status = "hangup";
+    ++finished;
+    line(c, why.empty() ? "caller hung up" : "caller hung up: " + why);
+    publish("call_hangup", call_json(c));
+    // VoIPBIN stops every transcribe on the call; speakings stay `active` (§7.1, §7.2).
+    for (auto& [_, t] : transcribes)
+      if (t.call_id == c.id && t.status == "progressing") {
+        t.status = "done";
+        publish("transcribe_done", transcribe_json(t));
+      }
+  }
+
+  // ---- REST ----
+  net::http_response handle(const net::server_request& req) {
+    std::lock_guard lock{mutex};
+    auto path = req.path();
+    const std::string prefix = "/v1.0";
+    recorded_request rec{req.method, path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
+                         req.body, req.query("accesskey") == opts.accesskey};
+    log.push_back(rec);
+    if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
+    if (req.query("accesskey").empty() && req.query("token").empty())
+      return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");
+    if (!rec.authorized) return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
+
+    std::vector<std::string> parts;
+    for (std::size_t i = 1, j; i <= rec.path.size(); i = j + 1) {
+      j = rec.path.find('/', i);
+      if (j == std::string::npos) j = rec.path.size();
+      parts.push_back(rec.path.substr(i, j - i));
+    }
+    json body;
+    if (!req.body.empty()) {
+      body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) return error_response(400, "INVALID_JSON_BODY", "invalid JSON body");
+    }
+    if (parts.size() >= 2 && !voipbin::is_uuid(parts[1])) return error_response(400, "INVALID_ID", "invalid id");
+
+    if (parts[0] == "transcribes") return transcribes_api(req.method, parts, body);
+    if (parts[0] == "speakings") return speakings_api(req.method, parts, body);
+    if (parts[0] == "calls") return calls_api(req.method, parts);
+    return error_response(404, "NOT_FOUND", "no such resource");
+  }
+
+  net::http_response transcribes_api(const std::string& method, const std::vector<std::string>& p, const json& body) {
+    if (method == "POST" && p.size() == 1) {
+      auto ref_type = body.value("reference_type", "");
+      auto ref_id = body.value("reference_id", "");
+      if (ref_type != "call" && ref_type != "conference" && ref_type != "recording")
+        return error_response(400, "INVALID_ARGUMENT", "invalid reference_type");
+      auto c = calls.find(ref_id);
+      if (c == calls.end()) return error_response(404, "CALL_NOT_FOUND", "call not found");
+      if (c->second.status != "progressing" && c->second.status != "ringing" && c->second.status != "dialing")
+        return error_response(500, "INTERNAL", "call is not in a valid state");
+      auto language = body.value("language", "en-US");
+      for (auto& [_, t] : transcribes)
+        if (t.call_id == ref_id && t.language == language && t.status == "progressing")
+          return error_response(409, "TRANSCRIBE_ALREADY_PROGRESSING", "transcribe already progressing");
+      sim_transcribe t{new_uuid(rng), ref_id, language, "progressing", new_uuid(rng), new_uuid(rng)};
+      transcribes[t.id] = t;
+      c->second.transcribe_id = t.id;
+      c->second.last_activity = clock_type::now();
+      publish("transcribe_created", transcribe_json(t));
+      return json_response(200, transcribe_json(t));
+    }
+    if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
+    auto t = transcribes.find(p[1]);
+    if (t == transcribes.end()) return error_response(404, "RESOURCE_NOT_FOUND", "transcribe not found");
+    if (method == "GET" && p.size() == 2) return json_response(200, transcribe_json(t->second));
+    if (method == "POST" && p.size() == 3 && p[2] == "stop") {
+      if (t->second.status != "done") {
+        t->second.status = "done";
+        publish("transcribe_done", transcribe_json(t->second));
+      }
+      return json_response(200, transcribe_json(t->second));
+    }
+    return error_response(404, "NOT_FOUND", "not found");
+  }
+
+  net::http_response speakings_api(const std::string& method, const std::vector<std::string>& p, const json& body) {
+    if (method == "POST" && p.size() == 1) {
+      auto ref_type = body.value("reference_type", "");
+      auto ref_id = body.value("reference_id", "");
+      if (ref_type != "call" && ref_type != "confbridge") return error_response(400, "INVALID_ARGUMENT", "invalid reference_type");
+      if (!voipbin::is_uuid(ref_id)) return error_response(400, "INVALID_ARGUMENT", "invalid reference_id");
+      auto direction = body.value("direction", "");
+      if (direction != "" && direction != "in" && direction != "out" && direction != "both")
+        return error_response(400, "INVALID_ARGUMENT", "invalid direction");
+      for (auto& [_, s] : speakings)
+        if (s.call_id == ref_id && (s.status == "active" || s.status == "initiating"))
+          return error_response(500, "INTERNAL", "internal error");  // §4.1: a live one exists
+      sim_speaking s{new_uuid(rng), ref_id, body.value("language", ""), body.value("voice_id", ""), direction, "active"};
+      speakings[s.id] = s;
+      return json_response(201, speaking_json(s));
+    }
+    if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
+    auto it = speakings.find(p[1]);
+    if (it == speakings.end()) return error_response(404, "RESOURCE_NOT_FOUND", "speaking not found");
+    auto& s = it->second;
+    if (method == "GET" && p.size() == 2) return json_response(200, speaking_json(s));
+    if (method != "POST" || p.size() != 3) return error_response(404, "NOT_FOUND", "not found");
+    if (p[2] == "say") {
+      auto text = body.is_object() && body.contains("text") && body["text"].is_string() ? body["text"].get<std::string>() : "";
+      if (text.empty()) return error_response(400, "INVALID_ARGUMENT", "text is required");
+      if (text.size() > 5000) return error_response(400, "INVALID_ARGUMENT", "text is too long");
+      if (s.status != "active") return error_response(404, "RESOURCE_NOT_FOUND", "speaking is not active");
+      auto before = speaking_json(s);
+      auto c = calls.find(s.call_id);
+      if (c != calls.end() && c->second.status == "progressing") {
+        auto& call = c->second;
+        auto now = clock_type::now();
+        ++call.says_since_utterance;
+        std::string timing;
+        if (call.next > 0 && call.says_since_utterance == 1) {
+          auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - call.last_utterance).count();
+          timing = "  [+" + std::to_string(ms) + " ms]";
+        }
+        call.last_activity = now;
+        line(call, "agent:  " + text + timing);
+      }
+      return json_response(200, before);
+    }
+    if (p[2] == "flush") {
+      if (s.status != "active") return error_response(404, "RESOURCE_NOT_FOUND", "speaking is not active");
+      return json_response(200, speaking_json(s));
+    }
+    if (p[2] == "stop") {
+      s.status = "stopped";
+      return json_response(200, speaking_json(s));
+    }
+    return error_response(404, "NOT_FOUND", "not found");
+  }
+
+  net::http_response calls_api(const std::string& method, const std::vector<std::string>& p) {
+    if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
+    auto it = calls.find(p[1]);
+    if (it == calls.end()) return error_response(404, "CALL_NOT_FOUND", "call not found");
+    if (method == "GET" && p.size() == 2) return json_response(200, call_json(it->second));
+    if (method == "POST" && p.size() == 3 && p[2] == "hangup") {
+      if (it->second.status == "progressing") hang_up(it->second, "the agent hung up");
+      return json_response(200, call_json(it->second));
+    }
+    return error_response(404, "NOT_FOUND", "not found");
+  }
+
+  // ---- WebSocket ----
+  std::variant<net::ws_peer_callbacks, net::http_response> upgrade(const net::server_request& req,
+                                                                   std::shared_ptr<net::ws_peer> peer) {
+    if (req.path() != "/v1.0/ws") return net::http_response{404, {}, "not found"};
+    if (req.query("accesskey") != opts.accesskey) return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
+    auto key = peer.get();
+    {
+      std::lock_guard lock{mutex};
+      subscribers[key] = subscriber{peer, {}};
+    }
+    std::weak_ptr<state> weak = shared_from_this();
+    net::ws_peer_callbacks cb;
+    cb.on_message = [weak, key](std::string text) {
+      if (auto self = weak.lock()) self->on_ws_message(key, text);
+    };
+    cb.on_close = [weak, key] {
+      if (auto self = weak.lock()) {
+        std::lock_guard lock{self->mutex};
+        self->subscribers.erase(key);
+      }
+    };
+    return cb;
+  }
+
+  void on_ws_message(net::ws_peer* key, const std::string& text) {
+    std::lock_guard lock{mutex};
+    auto it = subscribers.find(key);
+    if (it == subscribers.end()) return;
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return;  // non-JSON text is ignored (§6.2)
+    auto type = j.value("type", "");
+    if (!j.contains("topics") || !j["topics"].is_array()) return;
+    for (const auto& t : j["topics"]) {
+      // Scope must be this customer, else the socket is closed (§6.2).
+      auto topic = t.is_string() ? t.get<std::string>() : std::string{};
+      if (topic.rfind("customer_id:" + opts.customer_id, 0) != 0) {
+        it->second.peer->close();
+        subscribers.erase(it);
+        return;
+      }
+      auto& topics = it->second.topics;
+      if (type == "subscribe") {
+        if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(topic);
+      } else if (type == "unsubscribe") {
+        std::erase(topics, topic);
+      }
+    }
+  }
+};
+
+voipbin_sim::voipbin_sim(asio::io_context& io, voipbin_sim_options options)
+    : s_(std::make_shared<state>(io, std::move(options))) {}
+
+voipbin_sim::~voipbin_sim() { stop(); }
+
+result<uint16_t> voipbin_sim::start(const std::string& host, uint16_t port) {
+  std::weak_ptr<state> weak = s_;
+  auto server = net::http_server::listen(
+      s_->io, {host, port, 64 * 1024},
+      [weak](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+        if (auto self = weak.lock()) reply->respond(self->handle(req));
+      },
+      [weak](const net::server_request& req, std::shared_ptr<net::ws_peer> peer)
+          -> std::variant<net::ws_peer_callbacks, net::http_response> {
+        if (auto self = weak.lock()) return self->upgrade(req, std::move(peer));
+        return net::http_response{503, {}, ""};
+      });
+  if (!server) return server.error();
+  s_->server = *server;
+  asio::post(s_->io, [s = s_] { s->schedule_tick(); });
+  return s_->server->port();
+}
+
+void voipbin_sim::stop() {
+  {
+    std::lock_guard lock{s_->mutex};
+    if (s_->stopped) return;
+    s_->stopped = true;
+    for (auto& [_, sub] : s_->subscribers) sub.peer->close();
+  }
+  if (s_->server) s_->server->stop();
+  asio::post(s_->io, [s = s_] { s->tick.cancel(); });
+}
+
+std::string voipbin_sim::place_call(scripted_call call) {
+  std::lock_guard lock{s_->mutex};
+  sim_call c;
+  c.id = new_uuid(s_->rng);
+  c.label = "call " + std::to_string(++s_->placed);
+  c.script = std::move(call);
+  auto id = c.id;
+  s_->calls[id] = std::move(c);
+  s_->pending_calls.push_back(id);
+  return id;
+}
+
+std::vector<recorded_request> voipbin_sim::requests() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->log;
+}
+
+std::size_t voipbin_sim::calls_placed() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->placed;
+}
+
+std::size_t voipbin_sim::calls_finished() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->finished;
+}
+
+std::size_t voipbin_sim::subscribers() const {
+  std::lock_guard lock{s_->mutex};
+  std::size_t n = 0;
+  for (auto& [_, sub] : s_->subscribers) n += sub.topics.empty() ? 0 : 1;
+  return n;
+}
+
+std::size_t voipbin_sim::live_speakings() const {
+  std::lock_guard lock{s_->mutex};
+  std::size_t n = 0;
+  for (auto& [_, s] : s_->speakings) n += s.status == "active" ? 1 : 0;
+  return n;
+}
+
+}  // namespace parley::sim

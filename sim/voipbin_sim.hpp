@@ -1,0 +1,70 @@
+#pragma once
+// voipbin-sim: a local stand-in for VoIPBIN that behaves as the real service does
+// (voipbin-api.md): the REST endpoints parley uses, the WebSocket with string-prefix topic
+// matching and bare resource frames, and calls driven by a script of caller utterances.
+// It records every REST request it receives. Runs on a caller-provided io_context.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "protocol/result.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace parley::sim {
+
+struct scripted_call {
+  std::vector<std::string> utterances;  // said by the caller, one per turn
+};
+
+struct voipbin_sim_options {
+  std::string customer_id = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
+  std::string accesskey = "sim-accesskey";
+  // The caller speaks once the agent has been quiet this long (after its greeting or answer).
+  std::chrono::milliseconds quiet{400};
+  // The caller stops waiting for an answer after this long.
+  std::chrono::milliseconds answer_timeout{10000};
+  // Called for every line of the conversation ("caller: ..." / "agent: ...").
+  std::function<void(const std::string& call_label, const std::string& line)> on_line;
+};
+
+struct recorded_request {
+  std::string method;
+  std::string path;  // without the /v1.0 prefix and the query
+  std::string body;
+  bool authorized = false;
+};
+
+class voipbin_sim {
+ public:
+  voipbin_sim(boost::asio::io_context& io, voipbin_sim_options options);
+  ~voipbin_sim();
+
+  // Listens on host:port (0 = any free port) and returns the bound port.
+  result<uint16_t> start(const std::string& host, uint16_t port);
+  void stop();
+
+  // Queues a call; it reaches `progressing` once a WebSocket client has subscribed.
+  // Returns the call id. Thread-safe.
+  std::string place_call(scripted_call call);
+
+  std::vector<recorded_request> requests() const;
+  std::size_t calls_placed() const;
+  std::size_t calls_finished() const;  // hung up
+  std::size_t subscribers() const;
+  // Speaking sessions that are still `active` (VoIPBIN does not stop them on hangup).
+  std::size_t live_speakings() const;
+
+  struct state;
+
+ private:
+  std::shared_ptr<state> s_;
+};
+
+}  // namespace parley::sim

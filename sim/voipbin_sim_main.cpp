@@ -1,0 +1,113 @@
+// voipbin-sim: run the VoIPBIN simulator as a program. It places scripted calls once parley
+// (or any client) has subscribed, prints the conversation as it happens, and with
+// --exit-when-done exits when every call has ended.
+
+#include <boost/asio/io_context.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "net/http_server.hpp"
+#include "net/io_runtime.hpp"
+#include "sim/cli.hpp"
+#include "sim/voipbin_sim.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+
+const char* usage =
+    "Usage: voipbin-sim [options]\n"
+    "  --listen=HOST:PORT      address to serve REST and WebSocket on (default 127.0.0.1:18080)\n"
+    "  --customer-id=UUID      the simulated customer\n"
+    "  --accesskey=KEY         the access key clients must send (default sim-accesskey)\n"
+    "  --script=FILE           JSON {\"calls\":[{\"utterances\":[\"...\"]}]} (default: a built-in script)\n"
+    "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
+    "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
+    "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n";
+
+std::vector<parley::sim::scripted_call> builtin_script() {
+  return {{{"Hi, I'd like to book a table for two tonight.", "Around seven thirty, please.",
+            "That's all, thank you."}},
+          {{"What are your opening hours?", "Are you open on Sundays?", "Great, bye."}}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace parley;
+  auto args = sim::parse_cli(argc, argv, {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms"},
+                             {"exit-when-done", "help"});
+  if (!args.error.empty() || args.has("help")) {
+    if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
+    std::fputs(usage, stderr);
+    return args.error.empty() ? 0 : 2;
+  }
+  auto script = builtin_script();
+  if (args.has("script")) {
+    std::ifstream in(args.get("script", ""));
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("calls") || !j["calls"].is_array()) {
+      std::fprintf(stderr, "voipbin-sim: --script: not a JSON object with a \"calls\" array\n");
+      return 2;
+    }
+    script.clear();
+    for (const auto& c : j["calls"]) script.push_back({c.value("utterances", std::vector<std::string>{})});
+  }
+  auto listen = net::parse_listen_address(args.get("listen", "127.0.0.1:18080"));
+  if (!listen) {
+    std::fprintf(stderr, "voipbin-sim: --listen: %s\n", listen.error().message.c_str());
+    return 2;
+  }
+  std::size_t calls = std::stoul(args.get("calls", std::to_string(script.size())));
+
+  auto started = std::chrono::steady_clock::now();
+  std::mutex out_mutex;
+  sim::voipbin_sim_options o;
+  if (args.has("customer-id")) o.customer_id = args.get("customer-id", "");
+  o.accesskey = args.get("accesskey", o.accesskey);
+  o.quiet = std::chrono::milliseconds(std::stoi(args.get("quiet-ms", "400")));
+  o.on_line = [&](const std::string& call, const std::string& line) {
+    auto t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::lock_guard lock{out_mutex};
+    std::printf("%7.2fs  %-8s %s\n", t, call.c_str(), line.c_str());
+    std::fflush(stdout);
+  };
+
+  net::io_runtime io{1};
+  sim::voipbin_sim sim{io.context(), o};
+  auto port = sim.start(listen->first, listen->second);
+  if (!port) {
+    std::fprintf(stderr, "voipbin-sim: --listen: %s\n", port.error().message.c_str());
+    return 2;
+  }
+  io.start();
+  std::printf("voipbin-sim on http://%s:%u/v1.0 (ws://%s:%u/v1.0/ws), customer %s; %zu calls once a client subscribes\n",
+              listen->first.c_str(), *port, listen->first.c_str(), *port, o.customer_id.c_str(), calls);
+  std::fflush(stdout);
+  for (std::size_t i = 0; i < calls; ++i) sim.place_call(script[i % script.size()]);
+
+  std::signal(SIGINT, [](int) { interrupted = 1; });
+  std::signal(SIGTERM, [](int) { interrupted = 1; });
+  bool exit_when_done = args.has("exit-when-done");
+  while (!interrupted) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (exit_when_done && sim.calls_finished() >= calls) break;
+  }
+  int rc = 0;
+  if (exit_when_done && !interrupted) {
+    // Give the agent time to stop its sessions, then check that it did.
+    for (int i = 0; i < 100 && sim.live_speakings() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto live = sim.live_speakings();
+    std::printf("voipbin-sim: %zu calls ended; %zu REST requests; %zu speaking sessions left active\n",
+                sim.calls_finished(), sim.requests().size(), live);
+    rc = live == 0 ? 0 : 1;
+  }
+  sim.stop();
+  io.stop();
+  return rc;
+}
