@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <atomic>
 #include <charconv>
 #include <deque>
 #include <list>
@@ -211,10 +212,13 @@ class http_session : public closable, public std::enable_shared_from_this<http_s
   void start() { read(); }
 
   void close_now() override {
+    closed_ = true;
     boost::system::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
   }
+
+  bool closed() const { return closed_; }
 
   // Writes queued by reply objects; one async_write at a time.
   void enqueue(std::string bytes, bool last_of_reply, bool keep_alive) {
@@ -269,6 +273,7 @@ class http_session : public closable, public std::enable_shared_from_this<http_s
   std::optional<http::request_parser<http::string_body>> parser_;
   std::deque<pending> out_;
   bool writing_ = false;
+  std::atomic<bool> closed_{false};
 };
 
 class reply_impl : public server_reply {
@@ -315,6 +320,8 @@ class reply_impl : public server_reply {
       session_->enqueue("0\r\n\r\n", true, keep_alive_);
     });
   }
+
+  bool closed() const override { return session_->closed(); }
 
   ~reply_impl() override {
     // A handler that never answered would leave the client hanging: close the connection.

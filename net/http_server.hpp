@@ -39,6 +39,8 @@ class server_reply {
   virtual void start_stream(int status, http_headers headers) = 0;
   virtual void write_chunk(std::string data) = 0;
   virtual void end_stream() = 0;
+  // True once the connection is gone (the client left); later writes are dropped.
+  virtual bool closed() const = 0;
 };
 
 // The server end of an accepted WebSocket. Thread-safe.

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -61,6 +62,10 @@ struct streamer : std::enable_shared_from_this<streamer> {
     });
   }
   void next() {
+    if (reply->closed()) {
+      if (on_end) on_end(false);
+      return;
+    }
     if (i < tokens.size()) {
       reply->write_chunk(chunk(model, {{"content", tokens[i++]}}, nullptr));
       return wait(step);
@@ -68,6 +73,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
     reply->write_chunk(chunk(model, json::object(), "stop"));
     reply->write_chunk("data: [DONE]\n\n");
     reply->end_stream();
+    if (on_end) on_end(true);
   }
 
   asio::steady_timer timer;
@@ -76,6 +82,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
   std::vector<std::string> tokens;
   std::chrono::milliseconds first, step;
   std::size_t i = 0;
+  std::function<void(bool completed)> on_end;
 };
 
 }  // namespace
@@ -110,9 +117,17 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
       text.replace(pos, 6, user);
     auto model = body.value("model", "sim");
     if (body.value("stream", false)) {
-      std::make_shared<streamer>(io, std::move(reply), model, tokenize_reply(text), opts.first_token_delay,
-                                 opts.token_delay)
-          ->start();
+      auto s = std::make_shared<streamer>(io, std::move(reply), model, tokenize_reply(text), opts.first_token_delay,
+                                          opts.token_delay);
+      std::weak_ptr<state> weak = shared_from_this();
+      s->on_end = [weak](bool completed) {
+        if (auto self = weak.lock()) {
+          std::lock_guard lock{self->mutex};
+          (completed ? self->completed : self->aborted)++;
+          self->last_stream_end = std::chrono::steady_clock::now();
+        }
+      };
+      s->start();
       return;
     }
     auto timer = std::make_shared<asio::steady_timer>(io, opts.first_token_delay);
@@ -132,6 +147,9 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   std::shared_ptr<net::http_server> server;
   mutable std::mutex mutex;
   std::vector<std::string> bodies;
+  std::size_t completed = 0;
+  std::size_t aborted = 0;
+  std::chrono::steady_clock::time_point last_stream_end{};
 };
 
 llm_sim::llm_sim(asio::io_context& io, llm_sim_options options)
@@ -157,6 +175,15 @@ void llm_sim::stop() {
 std::vector<std::string> llm_sim::requests() const {
   std::lock_guard lock{s_->mutex};
   return s_->bodies;
+}
+
+}  // namespace parley::sim
+
+namespace parley::sim {
+
+llm_sim::stream_counts llm_sim::streams() const {
+  std::lock_guard lock{s_->mutex};
+  return {s_->completed, s_->aborted, s_->last_stream_end};
 }
 
 }  // namespace parley::sim

@@ -267,10 +267,17 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // ---- REST ----
   net::http_response handle(const net::server_request& req) {
     std::lock_guard lock{mutex};
+    auto r = route(req);
+    log.back().status = r.status;
+    log.back().response = r.body;
+    return r;
+  }
+
+  net::http_response route(const net::server_request& req) {
     auto path = req.path();
     const std::string prefix = "/v1.0";
     recorded_request rec{req.method, path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
-                         req.body, req.query("accesskey") == opts.accesskey};
+                         req.body, req.query("accesskey") == opts.accesskey, 0, {}, clock_type::now()};
     log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
@@ -371,6 +378,16 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         }
         call.last_activity = now;
         line(call, "agent:  " + text + timing);
+        // Transcription runs on both directions: the agent's own voice comes back as `out`.
+        auto t = transcribes.find(call.transcribe_id);
+        if (t != transcribes.end() && t->second.status == "progressing")
+          publish("transcript_created", {{"id", new_uuid(rng)},
+                                         {"customer_id", opts.customer_id},
+                                         {"transcribe_id", t->second.id},
+                                         {"direction", "out"},
+                                         {"message", text},
+                                         {"tm_transcript", "0001-01-01T00:00:01.0Z"},
+                                         {"tm_create", now_rfc3339()}});
       }
       return json_response(200, before);
     }

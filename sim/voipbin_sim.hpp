@@ -39,6 +39,9 @@ struct recorded_request {
   std::string path;  // without the /v1.0 prefix and the query
   std::string body;
   bool authorized = false;
+  int status = 0;  // what the simulator answered
+  std::string response;
+  std::chrono::steady_clock::time_point at{};
 };
 
 class voipbin_sim {

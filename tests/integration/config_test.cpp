@@ -1,0 +1,82 @@
+// Bad configuration stops start-up with exit code 2 and one line naming the option.
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "process.hpp"
+
+using parley::test::child_process;
+
+namespace {
+
+const std::string customer = "--voipbin.customer-id=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
+
+// Runs parley with `args`; expects exit 2 and a single line that starts with `prefix`.
+void expect_refused(std::vector<std::string> args, const std::string& prefix) {
+  child_process p(PARLEY_BINARY, args);
+  auto rc = p.wait(std::chrono::seconds(10));
+  ASSERT_TRUE(rc.has_value()) << "parley did not exit";
+  EXPECT_EQ(*rc, 2) << p.output();
+  auto out = p.output();
+  EXPECT_EQ(out.rfind("parley: " + prefix, 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+}  // namespace
+
+TEST(Config, MalformedUrl) {
+  expect_refused({"--voipbin.accesskey=k", customer, "--voipbin.api-url=notaurl"}, "voipbin.api-url: ");
+}
+
+TEST(Config, MissingAccesskeyAndCustomer) {
+  expect_refused({customer}, "voipbin.accesskey: missing");
+  expect_refused({"--voipbin.accesskey=k"}, "voipbin.customer-id: missing");
+}
+
+TEST(Config, UnknownProvider) {
+  expect_refused({"--voipbin.accesskey=k", customer, "--llm.provider=hal9000"}, "llm.provider: unknown provider 'hal9000'");
+}
+
+TEST(Config, AdminPortInUse) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  expect_refused({"--voipbin.accesskey=k", customer, "--admin.listen=127.0.0.1:" + std::to_string(ntohs(a.sin_port))},
+                 "admin.listen: ");
+  ::close(fd);
+}
+
+TEST(Config, IniFileAndEnvironment) {
+  auto path = "/tmp/parley-test-" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "[voipbin]\ncustomer-id=\"8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f\"\n"
+                      << "api-url=\"gopher://x\"\n";
+  ::setenv("VOIPBIN_ACCESSKEY", "from-env", 1);
+  // The file's customer id and the environment's access key are read: the URL is what fails.
+  expect_refused({"--config-file=" + path}, "voipbin.api-url: ");
+  ::unsetenv("VOIPBIN_ACCESSKEY");
+  ::unlink(path.c_str());
+}
+
+TEST(Config, HelpListsEveryOption) {
+  child_process p(PARLEY_BINARY, {"--help"});
+  ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0);
+  auto out = p.output();
+  for (const char* name :
+       {"voipbin.api-url", "voipbin.ws-url", "voipbin.accesskey", "voipbin.customer-id", "events.mode",
+        "webhook.listen", "webhook.path", "webhook.secret", "llm.provider", "llm.base-url", "llm.api-key",
+        "llm.model", "llm.max-tokens", "llm.temperature", "llm.timeout", "agent.system-prompt", "agent.greeting",
+        "agent.language", "agent.voice-id", "agent.silence-timeout", "agent.silence-prompt", "agent.max-calls",
+        "admin.listen", "log.level", "log.format", "scheduler.policy", "scheduler.max-threads"})
+    EXPECT_NE(out.find(std::string("--") + name + "="), std::string::npos) << name;
+  EXPECT_NE(out.find("(default: \"https://api.voipbin.net/v1.0\")"), std::string::npos);
+}

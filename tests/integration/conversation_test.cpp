@@ -1,0 +1,208 @@
+// The whole loop over real loopback sockets: voipbin-sim and llm-sim run in this process,
+// parley runs as its own process, exactly as a user starts it.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "net/io_runtime.hpp"
+#include "process.hpp"
+#include "sim/llm_sim.hpp"
+#include "sim/voipbin_sim.hpp"
+
+using namespace parley;
+using nlohmann::json;
+
+namespace {
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return p();
+}
+
+const std::string system_prompt = "You are a test agent.";
+const std::string greeting = "Hello, this is the test agent.";
+
+class Conversation : public ::testing::Test {
+ protected:
+  void start(sim::llm_sim_options llm_opts, std::vector<std::string> extra = {},
+             std::chrono::milliseconds caller_patience = std::chrono::milliseconds(300)) {
+    sim::voipbin_sim_options vo;
+    vo.quiet = caller_patience;
+    voipbin = std::make_unique<sim::voipbin_sim>(io.context(), vo);
+    llm = std::make_unique<sim::llm_sim>(io.context(), std::move(llm_opts));
+    auto vport = voipbin->start("127.0.0.1", 0);
+    auto lport = llm->start("127.0.0.1", 0);
+    ASSERT_TRUE(vport && lport);
+    io.start();
+    admin_port = test::free_port();
+    std::string v = "127.0.0.1:" + std::to_string(*vport);
+    std::vector<std::string> args = {
+        "--voipbin.api-url=http://" + v + "/v1.0",
+        "--voipbin.ws-url=ws://" + v + "/v1.0/ws",
+        "--voipbin.customer-id=" + vo.customer_id,
+        "--voipbin.accesskey=" + vo.accesskey,
+        "--llm.provider=openai",
+        "--llm.base-url=http://127.0.0.1:" + std::to_string(*lport) + "/v1",
+        "--llm.model=sim-model",
+        "--llm.api-key=sk-test-secret",
+        "--agent.system-prompt=" + system_prompt,
+        "--agent.greeting=" + greeting,
+        "--admin.listen=127.0.0.1:" + std::to_string(admin_port),
+        "--log.level=debug",
+    };
+    args.insert(args.end(), extra.begin(), extra.end());
+    parley = std::make_unique<test::child_process>(PARLEY_BINARY, args);
+    ASSERT_TRUE(eventually([&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
+    ASSERT_EQ(voipbin->subscribers(), 1u) << parley->output();
+  }
+
+  void TearDown() override {
+    if (parley) parley->terminate();
+    if (voipbin) voipbin->stop();
+    if (llm) llm->stop();
+    io.stop();
+  }
+
+  static std::vector<sim::recorded_request> only(const std::vector<sim::recorded_request>& all,
+                                                 const std::string& suffix) {
+    std::vector<sim::recorded_request> out;
+    for (const auto& r : all)
+      if (r.path.size() >= suffix.size() && r.path.compare(r.path.size() - suffix.size(), suffix.size(), suffix) == 0)
+        out.push_back(r);
+    return out;
+  }
+
+  net::io_runtime io{1};
+  std::unique_ptr<sim::voipbin_sim> voipbin;
+  std::unique_ptr<sim::llm_sim> llm;
+  std::unique_ptr<test::child_process> parley;
+  int admin_port = 0;
+};
+
+}  // namespace
+
+TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
+  sim::llm_sim_options lo;
+  lo.replies = {"Sure, a table for two. What time?", "Seven thirty works. Anything else?",
+                "You're welcome. Goodbye!"};
+  lo.first_token_delay = std::chrono::milliseconds(30);
+  lo.token_delay = std::chrono::milliseconds(5);
+  lo.api_key = "sk-test-secret";
+  start(lo);
+  const std::vector<std::string> caller = {"I want to book a table.", "At seven thirty.", "No, thanks."};
+  auto call_id = voipbin->place_call({caller});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+
+  auto metrics = test::http_get(admin_port, "/metrics");
+  EXPECT_NE(metrics.find("\nparley_turns_total 3\n"), std::string::npos) << metrics;
+  EXPECT_TRUE(eventually([&] {
+    return test::http_get(admin_port, "/metrics").find("\nparley_active_calls 0\n") != std::string::npos;
+  }));
+  EXPECT_EQ(test::http_get(admin_port, "/healthz"), "{\"status\":\"ok\",\"active_calls\":0}");
+
+  auto requests = voipbin->requests();
+  for (const auto& r : requests) EXPECT_TRUE(r.authorized) << r.path;
+
+  // The sessions are created first (concurrently, so in either order)...
+  ASSERT_GE(requests.size(), 2u);
+  std::string speaking_id, transcribe_id;
+  for (int i = 0; i < 2; ++i) {
+    const auto& r = requests[i];
+    ASSERT_EQ(r.method, "POST");
+    auto body = json::parse(r.body);
+    EXPECT_EQ(body["reference_type"], "call");
+    EXPECT_EQ(body["reference_id"], call_id);
+    EXPECT_EQ(body["language"], "en-US");
+    EXPECT_EQ(body["direction"], "both");
+    auto resp = json::parse(r.response);
+    if (r.path == "/speakings") {
+      EXPECT_EQ(r.status, 201);
+      speaking_id = resp["id"];
+    } else {
+      EXPECT_EQ(r.path, "/transcribes");
+      EXPECT_EQ(r.status, 200);
+      transcribe_id = resp["id"];
+    }
+  }
+  ASSERT_FALSE(speaking_id.empty());
+  ASSERT_FALSE(transcribe_id.empty());
+
+  // ...then the greeting and every sentence of every reply, one /say each, in order...
+  const std::vector<std::string> said = {greeting,
+                                         "Sure, a table for two.", "What time?",
+                                         "Seven thirty works.", "Anything else?",
+                                         "You're welcome.", "Goodbye!"};
+  ASSERT_EQ(requests.size(), 2 + said.size() + 2) << "unexpected REST calls";
+  for (std::size_t i = 0; i < said.size(); ++i) {
+    const auto& r = requests[2 + i];
+    EXPECT_EQ(r.method, "POST");
+    EXPECT_EQ(r.path, "/speakings/" + speaking_id + "/say");
+    EXPECT_EQ(r.body, json({{"text", said[i]}}).dump());
+    EXPECT_EQ(r.status, 200);
+  }
+  // ...and after the hangup both sessions are stopped (VoIPBIN leaves the speaking active).
+  std::vector<std::string> stops = {requests[2 + said.size()].path, requests[3 + said.size()].path};
+  std::sort(stops.begin(), stops.end());
+  EXPECT_EQ(stops, (std::vector<std::string>{"/speakings/" + speaking_id + "/stop",
+                                             "/transcribes/" + transcribe_id + "/stop"}));
+
+  // The LLM saw the growing history: system prompt, greeting, and every turn so far. The
+  // agent's own voice (direction `out` transcripts) never became a user message.
+  auto llm_requests = llm->requests();
+  ASSERT_EQ(llm_requests.size(), 3u);
+  json expected = json::array({{{"role", "system"}, {"content", system_prompt}},
+                               {{"role", "assistant"}, {"content", greeting}}});
+  for (std::size_t turn = 0; turn < 3; ++turn) {
+    expected.push_back({{"role", "user"}, {"content", caller[turn]}});
+    auto body = json::parse(llm_requests[turn]);
+    EXPECT_EQ(body["model"], "sim-model");
+    EXPECT_EQ(body["stream"], true);
+    EXPECT_EQ(body["messages"], expected) << "turn " << turn;
+    expected.push_back({{"role", "assistant"}, {"content", lo.replies[turn]}});
+  }
+
+  // Clean shutdown, and no secret in the log.
+  EXPECT_EQ(parley->terminate(), 0);
+  auto log = parley->output();
+  EXPECT_EQ(log.find("sim-accesskey"), std::string::npos);
+  EXPECT_EQ(log.find("sk-test-secret"), std::string::npos);
+}
+
+TEST_F(Conversation, FirstSentenceIsSpokenBeforeTheModelFinishes) {
+  sim::llm_sim_options lo;
+  // A short first sentence, then a long tail streamed slowly.
+  lo.replies = {"Right away. " + std::string("one two three four five six seven eight nine ten eleven twelve.")};
+  lo.first_token_delay = std::chrono::milliseconds(20);
+  lo.token_delay = std::chrono::milliseconds(100);
+  // The caller waits out the pauses between tokens instead of taking the turn back.
+  start(lo, {"--agent.greeting=\"\""}, std::chrono::milliseconds(2000));
+  voipbin->place_call({{"Quick question."}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(says[0].body, json({{"text", "Right away."}}).dump());
+  // The first /say reached VoIPBIN while the model was still streaming the rest.
+  auto streams = llm->streams();
+  EXPECT_EQ(streams.completed, 1u);
+  EXPECT_LT(says[0].at, streams.last_end);
+  EXPECT_GE(says[1].at, streams.last_end);
+}
+
+TEST_F(Conversation, EchoBrainNeedsNoModel) {
+  sim::llm_sim_options lo;
+  start(lo, {"--llm.provider=echo", "--agent.greeting=\"\""});
+  voipbin->place_call({{"Testing one two."}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }));
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 1u);
+  EXPECT_EQ(says[0].body, json({{"text", "You said: Testing one two."}}).dump());
+  EXPECT_TRUE(llm->requests().empty());
+}

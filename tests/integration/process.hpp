@@ -1,0 +1,37 @@
+#pragma once
+// Runs a program as a child process with its output captured, for tests that exercise the
+// real parley binary.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace parley::test {
+
+class child_process {
+ public:
+  child_process(const std::string& program, const std::vector<std::string>& args);
+  ~child_process();  // kills the child if it still runs
+
+  // Sends SIGTERM and waits; returns the exit code (or 128+signal), nullopt on timeout.
+  std::optional<int> terminate(std::chrono::milliseconds limit = std::chrono::seconds(30));
+  // Waits for exit; nullopt on timeout.
+  std::optional<int> wait(std::chrono::milliseconds limit);
+  // Everything the child wrote to stdout and stderr so far.
+  std::string output() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+  std::optional<int> status_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int free_port();
+
+// GET http://127.0.0.1:port/path with a plain socket; returns the body ("" on failure).
+std::string http_get(int port, const std::string& path);
+
+}  // namespace parley::test

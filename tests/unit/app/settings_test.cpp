@@ -1,0 +1,92 @@
+#include "app/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+using namespace parley;
+
+namespace {
+
+const std::vector<std::string> providers = {"echo", "openai", "script"};
+
+raw_options valid() {
+  raw_options r;
+  r.voipbin_accesskey = "key";
+  r.voipbin_customer_id = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
+  return r;
+}
+
+std::string error_of(const raw_options& r) {
+  auto s = validate(r, providers);
+  return s ? std::string("<valid>") : s.error().message;
+}
+
+}  // namespace
+
+TEST(Settings, DefaultsWithCredentialsAreValid) {
+  auto s = validate(valid(), providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->voipbin.api.host, "api.voipbin.net");
+  EXPECT_EQ(s->voipbin.api.target, "/v1.0");
+  EXPECT_EQ(s->voipbin.ws.scheme, "wss");
+  EXPECT_EQ(s->llm.base.target, "/v1");
+  EXPECT_EQ(s->agent.silence_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(s->admin_listen.port, 9090);
+  EXPECT_TRUE(s->events_websocket);
+  EXPECT_FALSE(s->events_webhook);
+}
+
+TEST(Settings, EachErrorNamesItsOption) {
+  auto r = valid();
+  r.voipbin_api_url = "ftp://x";
+  EXPECT_EQ(error_of(r).rfind("voipbin.api-url: ", 0), 0u) << error_of(r);
+  r = valid();
+  r.voipbin_ws_url = "https://x/ws";
+  EXPECT_EQ(error_of(r).rfind("voipbin.ws-url: ", 0), 0u);
+  r = valid();
+  r.voipbin_accesskey.clear();
+  EXPECT_EQ(error_of(r).rfind("voipbin.accesskey: missing", 0), 0u);
+  r = valid();
+  r.voipbin_customer_id = "abc";
+  EXPECT_EQ(error_of(r).rfind("voipbin.customer-id: ", 0), 0u);
+  r = valid();
+  r.llm_provider = "gpt";
+  EXPECT_EQ(error_of(r), "llm.provider: unknown provider 'gpt' (known: echo, openai, script)");
+  r = valid();
+  r.llm_provider = "script";
+  EXPECT_EQ(error_of(r).rfind("llm.script: ", 0), 0u);
+  r = valid();
+  r.events_mode = "pigeon";
+  EXPECT_EQ(error_of(r).rfind("events.mode: ", 0), 0u);
+  r = valid();
+  r.events_mode = "webhook";
+  EXPECT_EQ(error_of(r).rfind("webhook.secret: ", 0), 0u);
+  r = valid();
+  r.admin_listen = "9090";
+  EXPECT_EQ(error_of(r).rfind("admin.listen: ", 0), 0u);
+  r = valid();
+  r.log_level = "loud";
+  EXPECT_EQ(error_of(r).rfind("log.level: ", 0), 0u);
+  r = valid();
+  r.log_format = "xml";
+  EXPECT_EQ(error_of(r).rfind("log.format: ", 0), 0u);
+  r = valid();
+  r.agent_max_calls = 0;
+  EXPECT_EQ(error_of(r).rfind("agent.max-calls: ", 0), 0u);
+  r = valid();
+  r.llm_timeout = 0;
+  EXPECT_EQ(error_of(r).rfind("llm.timeout: ", 0), 0u);
+}
+
+TEST(Settings, SecretsComeFromTheEnvironmentWhenNotSet) {
+  ::setenv("VOIPBIN_ACCESSKEY", "env-key", 1);
+  ::setenv("LLM_API_KEY", "env-llm", 1);
+  raw_options r;
+  r.llm_api_key = "explicit";
+  apply_environment(r);
+  EXPECT_EQ(r.voipbin_accesskey, "env-key");
+  EXPECT_EQ(r.llm_api_key, "explicit");  // an explicit value wins
+  ::unsetenv("VOIPBIN_ACCESSKEY");
+  ::unsetenv("LLM_API_KEY");
+}

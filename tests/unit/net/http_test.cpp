@@ -1,0 +1,120 @@
+#include <atomic>
+#include <thread>
+
+#include "net_fixture.hpp"
+
+using namespace parley;
+using parley::test::NetTest;
+
+TEST_F(NetTest, RequestAndResponseRoundTrip) {
+  auto base = serve([](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({201, {{"Content-Type", "application/json"}, {"X-Path", req.path()}},
+                    req.method + " " + req.query("k") + " " + req.body});
+  });
+  auto req = get(base + "/a/b?k=v%20w");
+  req.method = "POST";
+  req.body = "{\"x\":1}";
+  auto out = fetch(req);
+  ASSERT_TRUE(out.ok()) << out.error_text;
+  EXPECT_EQ(out.response.status, 201);
+  EXPECT_EQ(out.response.body, "POST v w {\"x\":1}");
+  EXPECT_EQ(net::find_header(out.response.headers, "x-path"), "/a/b");
+}
+
+TEST_F(NetTest, KeepAliveConnectionsAreReused) {
+  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({200, {}, "ok"});
+  });
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(fetch(get(base + "/")).response.status, 200);
+  auto stats = client->stats();
+  EXPECT_EQ(stats.connects, 1u);
+  EXPECT_EQ(stats.reuses, 4u);
+}
+
+TEST_F(NetTest, ARequestWithoutAnswerTimesOut) {
+  std::shared_ptr<net::server_reply> held;  // never answered while the test runs
+  auto base = serve([&held](net::server_request, std::shared_ptr<net::server_reply> reply) { held = reply; });
+  auto req = get(base + "/slow");
+  req.timeout = std::chrono::milliseconds(200);
+  auto out = fetch(req);
+  EXPECT_EQ(out.error, net::net_errc::timeout);
+}
+
+TEST_F(NetTest, ConnectionRefusedIsAnError) {
+  auto out = fetch(get("http://127.0.0.1:1/"));
+  EXPECT_EQ(out.error, net::net_errc::connect);
+}
+
+TEST_F(NetTest, StreamedBodyArrivesInPiecesAndCancelStopsIt) {
+  std::promise<std::shared_ptr<net::server_reply>> got;
+  auto base = serve([&got](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->start_stream(200, {{"Content-Type", "text/event-stream"}});
+    reply->write_chunk("data: one\n\n");
+    got.set_value(reply);
+  });
+  std::promise<std::string> first;
+  std::promise<net::http_outcome> done;
+  std::atomic<int> chunks{0};
+  auto handle = client->stream(
+      get(base + "/s"),
+      [&](std::string_view bytes) {
+        if (chunks++ == 0) first.set_value(std::string(bytes));
+      },
+      [&](net::http_outcome o) { done.set_value(std::move(o)); });
+  // The first piece arrives while the server still holds the stream open.
+  auto f = first.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(f.get(), "data: one\n\n");
+  auto reply = got.get_future().get();
+  handle.cancel();
+  auto d = done.get_future();
+  ASSERT_EQ(d.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(d.get().error, net::net_errc::cancelled);
+  reply->write_chunk("data: late\n\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(chunks.load(), 1);
+}
+
+TEST_F(NetTest, NonSuccessStreamIsReadWhole) {
+  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({503, {}, "{\"error\":{\"message\":\"busy\"}}"});
+  });
+  std::promise<net::http_outcome> done;
+  std::atomic<int> chunks{0};
+  client->stream(get(base + "/"), [&](std::string_view) { ++chunks; },
+                 [&](net::http_outcome o) { done.set_value(std::move(o)); });
+  auto out = done.get_future().get();
+  EXPECT_TRUE(out.ok());
+  EXPECT_EQ(out.response.status, 503);
+  EXPECT_EQ(out.response.body, "{\"error\":{\"message\":\"busy\"}}");
+  EXPECT_EQ(chunks.load(), 0);
+}
+
+TEST_F(NetTest, ServerRefusesOversizedBodies) {
+  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({200, {}, "ok"});
+  });
+  auto req = get(base + "/");
+  req.method = "POST";
+  req.body = std::string(10000, 'x');  // the fixture's limit is 4096
+  auto out = fetch(req);
+  ASSERT_TRUE(out.ok()) << out.error_text;
+  EXPECT_EQ(out.response.status, 413);
+}
+
+TEST_F(NetTest, ListenReportsAddressInUse) {
+  serve([](net::server_request, std::shared_ptr<net::server_reply>) {});
+  auto again = net::http_server::listen(io.context(), {"127.0.0.1", server->port()}, {});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("in use"), std::string::npos) << again.error().message;
+}
+
+TEST(ListenAddress, ParsesAndRejects) {
+  auto a = net::parse_listen_address("127.0.0.1:9090");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->second, 9090);
+  EXPECT_TRUE(net::parse_listen_address("[::1]:80"));
+  EXPECT_FALSE(net::parse_listen_address("9090"));
+  EXPECT_FALSE(net::parse_listen_address("host:70000"));
+  EXPECT_FALSE(net::parse_listen_address("not-an-ip:80"));
+}

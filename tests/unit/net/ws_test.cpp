@@ -1,0 +1,116 @@
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "net/ws_client.hpp"
+#include "net_fixture.hpp"
+
+using namespace parley;
+using parley::test::NetTest;
+
+namespace {
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
+
+}  // namespace
+
+TEST(Backoff, DoublesToTheCapWithJitter) {
+  using ms = std::chrono::milliseconds;
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 1, 1.0), ms(1000));
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 2, 1.0), ms(2000));
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 5, 1.0), ms(16000));
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 6, 1.0), ms(30000));
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 60, 1.0), ms(30000));
+  EXPECT_EQ(net::backoff_delay(ms(1000), ms(30000), 2, 0.5), ms(1000));
+}
+
+TEST_F(NetTest, WebSocketExchangesFramesAndReconnects) {
+  std::mutex m;
+  std::vector<std::shared_ptr<net::ws_peer>> peers;
+  std::vector<std::string> server_got;
+  std::atomic<int> upgrades{0};
+  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> r) { r->respond({404, {}, ""}); },
+                    [&](const net::server_request& req, std::shared_ptr<net::ws_peer> peer)
+                        -> std::variant<net::ws_peer_callbacks, net::http_response> {
+                      if (req.query("key") != "k") return net::http_response{401, {}, "no"};
+                      ++upgrades;
+                      std::lock_guard lock{m};
+                      peers.push_back(peer);
+                      net::ws_peer_callbacks cb;
+                      cb.on_message = [&, peer](std::string t) {
+                        std::lock_guard lock{m};
+                        server_got.push_back(t);
+                        peer->send("echo:" + t);
+                      };
+                      return cb;
+                    });
+  std::atomic<int> opens{0}, closes{0};
+  std::vector<std::string> client_got;
+  net::ws_options o;
+  o.target = parse_url("ws://127.0.0.1:" + std::to_string(server->port()) + "/ws?key=k").value();
+  o.initial_backoff = std::chrono::milliseconds(50);
+  std::shared_ptr<net::ws_client> ws;
+  net::ws_callbacks cb;
+  cb.on_open = [&] {
+    ++opens;
+    ws->send("hello " + std::to_string(opens.load()));
+  };
+  cb.on_message = [&](std::string t) {
+    std::lock_guard lock{m};
+    client_got.push_back(t);
+  };
+  cb.on_close = [&](const std::string&, std::chrono::milliseconds) { ++closes; };
+  ws = std::make_shared<net::ws_client>(io.context(), tls, o, cb);
+  ws->start();
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{m};
+    return client_got.size() == 1;
+  }));
+  EXPECT_EQ(client_got[0], "echo:hello 1");
+
+  // The server drops the connection: the client comes back and says hello again.
+  {
+    std::lock_guard lock{m};
+    peers.back()->close();
+  }
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{m};
+    return client_got.size() == 2;
+  }));
+  EXPECT_EQ(client_got[1], "echo:hello 2");
+  EXPECT_GE(closes.load(), 1);
+  EXPECT_EQ(upgrades.load(), 2);
+  ws->stop();
+}
+
+TEST_F(NetTest, WebSocketRefusedUpgradeIsRetried) {
+  std::atomic<int> attempts{0};
+  serve([](net::server_request, std::shared_ptr<net::server_reply> r) { r->respond({404, {}, ""}); },
+        [&](const net::server_request&, std::shared_ptr<net::ws_peer>)
+            -> std::variant<net::ws_peer_callbacks, net::http_response> {
+          ++attempts;
+          return net::http_response{401, {}, "no"};
+        });
+  std::atomic<int> closes{0}, opens{0};
+  net::ws_options o;
+  o.target = parse_url("ws://127.0.0.1:" + std::to_string(server->port()) + "/ws").value();
+  o.initial_backoff = std::chrono::milliseconds(20);
+  o.max_backoff = std::chrono::milliseconds(40);
+  net::ws_callbacks cb;
+  cb.on_open = [&] { ++opens; };
+  cb.on_close = [&](const std::string&, std::chrono::milliseconds) { ++closes; };
+  auto ws = std::make_shared<net::ws_client>(io.context(), tls, o, cb);
+  ws->start();
+  EXPECT_TRUE(eventually([&] { return attempts.load() >= 3; }));
+  EXPECT_EQ(opens.load(), 0);
+  EXPECT_GE(closes.load(), 2);
+  ws->stop();
+}

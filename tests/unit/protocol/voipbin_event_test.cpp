@@ -1,0 +1,95 @@
+#include "protocol/voipbin_event.hpp"
+
+#include <gtest/gtest.h>
+
+#include "protocol/voipbin_requests.hpp"
+
+using namespace parley::voipbin;
+
+namespace {
+const char* call_id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+const char* cust = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
+}  // namespace
+
+TEST(VoipbinEvent, ClassifiesABareCallByShape) {
+  std::string frame = std::string(R"({"id":")") + call_id + R"(","customer_id":")" + cust +
+                      R"(","type":"flow","source":{"type":"tel"},"destination":{},"status":"progressing"})";
+  auto ev = classify_frame(frame);
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->kind, event_kind::call);
+  EXPECT_EQ(ev->type, "");  // a Call's own `type` is not an event type
+  EXPECT_EQ(std::get<call>(ev->resource).status, "progressing");
+}
+
+TEST(VoipbinEvent, ClassifiesTranscriptsTranscribesAndSpeech) {
+  auto t = classify_frame(std::string(R"({"id":")") + call_id +
+                          R"(","transcribe_id":"x","direction":"in","message":"hi","tm_transcript":"0001-01-01T00:00:05.1Z"})");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->kind, event_kind::transcript);
+  EXPECT_EQ(std::get<transcript>(t->resource).message, "hi");
+
+  auto tr = classify_frame(std::string(R"({"id":")") + call_id + R"(","reference_type":"call","status":"done"})");
+  ASSERT_TRUE(tr);
+  EXPECT_EQ(tr->kind, event_kind::transcribe);
+
+  auto interim = classify_frame(std::string(R"({"id":")") + call_id + R"(","streaming_id":"s","message":"hel"})");
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->kind, event_kind::speech_interim);
+  auto bare = classify_frame(std::string(R"({"id":")") + call_id + R"(","streaming_id":"s"})");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->kind, event_kind::speech_unmarked);
+}
+
+TEST(VoipbinEvent, AcceptsLegacyWrappedFrames) {
+  auto ev = classify_frame(std::string(R"({"type":"transcribe_speech_ended","data":{"id":")") + call_id +
+                           R"(","streaming_id":"s"}})");
+  ASSERT_TRUE(ev);
+  EXPECT_EQ(ev->kind, event_kind::speech_ended);
+  EXPECT_EQ(ev->type, "transcribe_speech_ended");
+  auto hangup = classify_frame(std::string(R"({"type":"call_hangup","data":{"id":")") + call_id + R"(","status":"hangup"}})");
+  ASSERT_TRUE(hangup);
+  EXPECT_EQ(hangup->kind, event_kind::call);
+}
+
+TEST(VoipbinEvent, RejectsGarbageWithAReason) {
+  EXPECT_FALSE(classify_frame(""));
+  EXPECT_FALSE(classify_frame("{\"id\":"));
+  EXPECT_FALSE(classify_frame("[]"));
+  EXPECT_FALSE(classify_frame(R"({"hello":"world"})"));
+  EXPECT_FALSE(classify_frame(R"({"type":"agent_created","data":{"id":"x"}})"));
+  auto not_uuid = classify_frame(R"({"id":"42","source":{},"status":"progressing"})");
+  ASSERT_FALSE(not_uuid);
+  EXPECT_NE(not_uuid.error().message.find("UUID"), std::string::npos);
+  // A speaking resource looks like a transcribe but its status says otherwise.
+  EXPECT_FALSE(classify_frame(std::string(R"({"id":")") + call_id + R"(","reference_type":"call","status":"active"})"));
+}
+
+TEST(VoipbinRequests, BuildTheDocumentedBodies) {
+  auto t = create_transcribe(call_id, "en-US");
+  EXPECT_EQ(t.method, "POST");
+  EXPECT_EQ(t.path, "/transcribes");
+  EXPECT_EQ(t.body, std::string(R"({"direction":"both","language":"en-US","reference_id":")") + call_id +
+                        R"(","reference_type":"call"})");
+  auto s = create_speaking(call_id, "en-US", "");
+  EXPECT_NE(s.body.find(R"("direction":"both")"), std::string::npos);
+  EXPECT_EQ(s.body.find("voice_id"), std::string::npos);
+  EXPECT_EQ(say("abc", "Hi \"there\"").body, R"({"text":"Hi \"there\""})");
+  EXPECT_EQ(stop_speaking("abc").path, "/speakings/abc/stop");
+  EXPECT_EQ(hangup_call("abc").path, "/calls/abc/hangup");
+}
+
+TEST(VoipbinRequests, LabelsEndpointsWithoutIds) {
+  EXPECT_EQ(endpoint_label(say(call_id, "x")), "POST /speakings/{id}/say");
+  EXPECT_EQ(endpoint_label(create_transcribe(call_id, "en-US")), "POST /transcribes");
+}
+
+TEST(VoipbinResources, ParsesRestBodies) {
+  auto s = parse_speaking(std::string(R"({"id":")") + call_id + R"(","status":"active","reference_id":"r"})");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->status, "active");
+  EXPECT_FALSE(parse_speaking(R"({"status":"active"})"));
+  EXPECT_FALSE(parse_transcribe("oops"));
+  EXPECT_TRUE(is_uuid(call_id));
+  EXPECT_FALSE(is_uuid("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4"));
+  EXPECT_FALSE(is_uuid("0b1c2d3e_4f50-4a6b-8c7d-9e0f1a2b3c4d"));
+}
