@@ -1,0 +1,113 @@
+// The gateway with real supervisors and children, talking to voipbin-sim over loopback:
+// what it does with good, bad, foreign and duplicate frames.
+
+#include <gtest/gtest.h>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "actors/atoms.hpp"
+#include "actors/gateway.hpp"
+#include "net/http_client.hpp"
+#include "net/io_runtime.hpp"
+#include "net/tls_context.hpp"
+#include "protocol/metrics.hpp"
+#include "protocol/voipbin_requests.hpp"
+#include "sim/voipbin_sim.hpp"
+
+using namespace parley;
+using nlohmann::json;
+
+namespace {
+
+const std::string customer = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
+const std::string call_id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+
+std::string call_frame(const std::string& id, const std::string& cust, const std::string& status) {
+  return json{{"id", id}, {"customer_id", cust}, {"type", "flow"}, {"source", json::object()}, {"status", status}}.dump();
+}
+
+template <class Pred>
+bool eventually(Pred p) {
+  for (int i = 0; i < 500; ++i) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
+
+caf::actor_system_config& test_config() {
+  static caf::actor_system_config cfg = [] {
+    caf::actor_system_config c;
+    c.set("scheduler.policy", caf::atom("sharing"));
+    c.set("scheduler.max-threads", 2);
+    return c;
+  }();
+  return cfg;
+}
+
+}  // namespace
+
+TEST(Gateway, SubscribesOncePerEventKindInTheExactForm) {
+  auto topics = subscription_topics(customer);
+  EXPECT_EQ(topics.front(), "customer_id:" + customer + ":call:call_progressing");
+  for (const auto& t : topics) EXPECT_EQ(std::count(t.begin(), t.end(), ':'), 3) << t;
+}
+
+TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
+  net::io_runtime io{1};
+  metrics stats;
+  sim::voipbin_sim vsim{io.context(), {}};
+  auto port = vsim.start("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  net::http_client http{io.context(), net::make_client_tls_context({}).value()};
+  io.start();
+  auto rt = std::make_shared<runtime>();
+  rt->voipbin.api = parse_url("http://127.0.0.1:" + std::to_string(*port) + "/v1.0").value();
+  rt->voipbin.accesskey = "sim-accesskey";
+  rt->voipbin.customer_id = customer;
+  rt->llm.provider = "echo";
+  rt->http = &http;
+  rt->stats = &stats;
+  {
+    caf::actor_system sys{test_config()};
+    auto gw = spawn_gateway(sys, rt);
+    auto calls = [&] {
+      caf::scoped_actor self{sys};
+      std::vector<std::string> out;
+      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
+          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
+      return out;
+    };
+    caf::anon_send(gw, atoms::frame_v, std::string("{garbage"));
+    caf::anon_send(gw, atoms::frame_v, std::string(R"({"id":"not-a-uuid","source":{},"status":"progressing"})"));
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, "11111111-2222-3333-4444-555555555555", "progressing"));
+    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 3; }));
+    EXPECT_EQ(stats.events_invalid_total.value(), 2u);
+    EXPECT_EQ(stats.events_unroutable_total.value(), 1u);
+    EXPECT_TRUE(calls().empty());
+
+    // A call of ours: one supervisor, even when the event arrives twice.
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
+    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 5; }));
+    EXPECT_EQ(stats.events_duplicate_total.value(), 1u);
+    EXPECT_EQ(calls(), std::vector<std::string>{call_id});
+    EXPECT_EQ(stats.active_calls.value(), 1);
+
+    // Hangup ends the supervisor, which stops the sessions it created.
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
+    EXPECT_TRUE(eventually([&] { return calls().empty(); }));
+    EXPECT_EQ(stats.active_calls.value(), 0);
+    caf::anon_send(gw, atoms::shutdown_v);
+  }
+  std::vector<std::string> paths;
+  for (const auto& r : vsim.requests()) paths.push_back(voipbin::endpoint_label({r.method, r.path, ""}));
+  std::sort(paths.begin(), paths.end());
+  // The transcribe is refused (the sim never placed this call); the speaking that was
+  // created is stopped when the call ends.
+  EXPECT_EQ(paths, (std::vector<std::string>{"POST /speakings", "POST /speakings/{id}/stop", "POST /transcribes"}));
+  vsim.stop();
+  io.stop();
+}
