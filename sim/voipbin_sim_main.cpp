@@ -32,8 +32,7 @@ const char* usage =
 
 std::vector<parley::sim::scripted_call> builtin_script() {
   return {{{"Hi, I'd like to book a table for two tonight.", "Around seven thirty, please.",
-            "That's all, thank you."}},
-          {{"What are your opening hours?", "Are you open on Sundays?", "Great, bye."}}};
+            "No, that's all. Thank you!"}}};
 }
 
 }  // namespace
