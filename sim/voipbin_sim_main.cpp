@@ -28,7 +28,8 @@ const char* usage =
     "  --script=FILE           JSON {\"calls\":[{\"utterances\":[\"...\"]}]} (default: a built-in script)\n"
     "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
     "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
-    "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n";
+    "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n"
+    "  --silent                do not print the conversation\n";
 
 std::vector<parley::sim::scripted_call> builtin_script() {
   return {{{"Hi, I'd like to book a table for two tonight.", "Around seven thirty, please.",
@@ -40,7 +41,7 @@ std::vector<parley::sim::scripted_call> builtin_script() {
 int main(int argc, char** argv) {
   using namespace parley;
   auto args = sim::parse_cli(argc, argv, {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms"},
-                             {"exit-when-done", "help"});
+                             {"exit-when-done", "silent", "help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
   if (args.has("customer-id")) o.customer_id = args.get("customer-id", "");
   o.accesskey = args.get("accesskey", o.accesskey);
   o.quiet = std::chrono::milliseconds(std::stoi(args.get("quiet-ms", "400")));
-  o.on_line = [&](const std::string& call, const std::string& line) {
+  if (!args.has("silent")) o.on_line = [&](const std::string& call, const std::string& line) {
     auto t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::lock_guard lock{out_mutex};
     std::printf("%7.2fs  %-8s %s\n", t, call.c_str(), line.c_str());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "net/io_runtime.hpp"
@@ -32,7 +33,8 @@ const std::string greeting = "Hello, this is the test agent.";
 class Conversation : public ::testing::Test {
  protected:
   void start(sim::llm_sim_options llm_opts, std::vector<std::string> extra = {},
-             std::chrono::milliseconds caller_patience = std::chrono::milliseconds(300)) {
+             std::chrono::milliseconds caller_patience = std::chrono::milliseconds(300),
+             const char* binary = PARLEY_BINARY) {
     sim::voipbin_sim_options vo;
     vo.quiet = caller_patience;
     voipbin = std::make_unique<sim::voipbin_sim>(io.context(), vo);
@@ -58,7 +60,7 @@ class Conversation : public ::testing::Test {
         "--log.level=debug",
     };
     args.insert(args.end(), extra.begin(), extra.end());
-    parley = std::make_unique<test::child_process>(PARLEY_BINARY, args);
+    parley = std::make_unique<test::child_process>(binary, args);
     ASSERT_TRUE(eventually([&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
     ASSERT_EQ(voipbin->subscribers(), 1u) << parley->output();
   }
@@ -205,4 +207,55 @@ TEST_F(Conversation, EchoBrainNeedsNoModel) {
   ASSERT_EQ(says.size(), 1u);
   EXPECT_EQ(says[0].body, json({{"text", "You said: Testing one two."}}).dump());
   EXPECT_TRUE(llm->requests().empty());
+}
+
+TEST_F(Conversation, ARegisteredBrainAnswersTheCall) {
+  sim::llm_sim_options lo;
+  start(lo, {"--llm.provider=shout", "--agent.greeting=\"\""}, std::chrono::milliseconds(300),
+        PARLEY_CUSTOM_BINARY);
+  voipbin->place_call({{"make it loud"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(says[0].body, json({{"text", "I HEARD YOU."}}).dump());
+  EXPECT_EQ(says[1].body, json({{"text", "MAKE IT LOUD"}}).dump());
+}
+
+TEST_F(Conversation, ScriptBrainAndJsonLogs) {
+  sim::llm_sim_options lo;
+  start(lo, {"--llm.provider=script", R"(--llm.script=["First answer. Indeed.", "Second answer."])",
+             "--agent.greeting=\"\"", "--log.format=json", "--log.level=info"});
+  voipbin->place_call({{"one", "two"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  std::vector<std::string> texts;
+  for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
+  EXPECT_EQ(texts, (std::vector<std::string>{"First answer.", "Indeed.", "Second answer."}));
+  EXPECT_TRUE(llm->requests().empty());
+  // Every log line is one JSON object.
+  ASSERT_EQ(parley->terminate(), 0);
+  std::istringstream lines(parley->output());
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto j = json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << line;
+    ++n;
+  }
+  EXPECT_GT(n, 3);
+}
+
+TEST_F(Conversation, SilencePromptWhenTheCallerSaysNothing) {
+  sim::llm_sim_options lo;
+  // The caller waits longer than the silence timeout before each utterance.
+  start(lo, {"--llm.provider=echo", "--agent.silence-timeout=0.4", "--agent.silence-prompt=\"Still there?\""},
+        std::chrono::milliseconds(5000));
+  voipbin->place_call({{"hello"}});
+  ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() >= 3; })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  EXPECT_EQ(says[0].body, json({{"text", greeting}}).dump());
+  EXPECT_EQ(says[1].body, json({{"text", "Still there?"}}).dump());
+  EXPECT_EQ(says[2].body, json({{"text", "Still there?"}}).dump());
 }

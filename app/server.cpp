@@ -1,0 +1,136 @@
+#include "app/server.hpp"
+
+
+#include <caf/actor_system.hpp>
+#include <caf/all.hpp>
+#include <csignal>
+#include <cstdio>
+#include <future>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include "actors/atoms.hpp"
+#include "actors/brain.hpp"
+#include "actors/gateway.hpp"
+#include "app/admin_routes.hpp"
+#include "app/logging.hpp"
+#include "app/parley_config.hpp"
+#include "net/http_client.hpp"
+#include "net/http_server.hpp"
+#include "net/io_runtime.hpp"
+#include "net/tls_context.hpp"
+#include "net/ws_client.hpp"
+#include "protocol/metrics.hpp"
+
+namespace parley {
+namespace {
+
+constexpr int exit_bad_config = 2;
+
+int config_error(const std::string& line) {
+  std::fprintf(stderr, "parley: %s\n", line.c_str());
+  return exit_bad_config;
+}
+
+}  // namespace
+}  // namespace parley
+
+namespace parley {
+
+int run_parley(int argc, char** argv) {
+  // Signals are taken by sigwait in this thread only; every thread started below inherits
+  // the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  parley_config cfg;
+  if (wants_help(argc, argv)) {
+    std::fputs(cfg.help_text().c_str(), stdout);
+    return 0;
+  }
+  if (auto err = cfg.parse(argc, argv))
+    return config_error("bad option or config file (see --help): " + cfg.render(err));
+  if (cfg.cli_helptext_printed) return 0;
+  if (!cfg.remainder.empty()) return config_error("unexpected argument '" + cfg.remainder.front() + "'");
+  apply_environment(cfg.raw);
+  auto validated = validate(cfg.raw, brain_registry::global().names());
+  if (!validated) return config_error(validated.error().message);
+  const settings& s = *validated;
+  configure_logging(s.log_level, s.log_json);
+
+  net::io_runtime io{s.io_threads};
+  auto tls = net::make_client_tls_context({s.tls_ca_file});
+  if (!tls) return config_error("tls.ca-file: " + tls.error().message);
+  net::http_client http{io.context(), *tls};
+  metrics stats;
+
+  auto admin = net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port},
+                                        admin_routes(stats));
+  if (!admin) return config_error("admin.listen: " + admin.error().message);
+  if (s.events_webhook)
+    return config_error("events.mode: webhook delivery is not available in this build; use websocket");
+
+  auto rt = std::make_shared<runtime>();
+  rt->voipbin = s.voipbin;
+  rt->llm = s.llm;
+  rt->agent = s.agent;
+  rt->http = &http;
+  rt->stats = &stats;
+
+  int rc = 0;
+  {
+    caf::actor_system sys{cfg};
+    std::shared_ptr<net::ws_client> ws;
+    // The gateway is created after the WebSocket; the callbacks reach it through this weak
+    // address, set before the socket starts.
+    auto gateway_addr = std::make_shared<caf::actor_addr>();
+    auto to_gateway = [gateway_addr](auto... xs) {
+      if (auto g = caf::actor_cast<caf::actor>(*gateway_addr)) caf::anon_send(g, xs...);
+    };
+    net::ws_options wo;
+    wo.target = s.voipbin.ws.with_query("accesskey", s.voipbin.accesskey);
+    net::ws_callbacks cb;
+    cb.on_open = [to_gateway] { to_gateway(atoms::ws_up_v); };
+    cb.on_message = [to_gateway](std::string frame) { to_gateway(atoms::frame_v, std::move(frame)); };
+    cb.on_close = [to_gateway](const std::string& why, std::chrono::milliseconds retry) {
+      to_gateway(atoms::ws_down_v, why + "; reconnecting in " + std::to_string(retry.count()) + " ms");
+    };
+    ws = std::make_shared<net::ws_client>(io.context(), *tls, std::move(wo), std::move(cb));
+    rt->ws_send = [w = std::weak_ptr<net::ws_client>(ws)](std::string text) {
+      if (auto c = w.lock()) c->send(std::move(text));
+    };
+
+    auto gateway = spawn_gateway(sys, rt);
+    *gateway_addr = gateway.address();
+    std::promise<void> gateway_done;
+    gateway->attach_functor([&gateway_done](const caf::error&) { gateway_done.set_value(); });
+
+    io.start();
+    ws->start();
+    spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}", s.admin_listen.host,
+                 (*admin)->port(), s.llm.provider, s.voipbin.api.origin());
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("signal {}: ending calls and shutting down", sig);
+    ws->stop();
+    caf::anon_send(gateway, atoms::shutdown_v);
+    auto done = gateway_done.get_future();
+    if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      spdlog::error("calls did not end within 30 s; stopping anyway");
+      caf::anon_send_exit(gateway, caf::exit_reason::kill);
+      rc = 1;
+    }
+    (*admin)->stop();
+    gateway = nullptr;
+    ws.reset();
+  }  // the actor system waits for the last actor here
+  io.stop();
+  spdlog::info("parley stopped");
+  return rc;
+}
+
+}  // namespace parley
