@@ -56,8 +56,7 @@ class brain_registry {
   bool contains(const std::string& name) const { return factories_.count(name) > 0; }
   std::vector<std::string> names() const;
   // Spawns the named brain, monitored by `parent`. The name must be registered.
-  caf::actor spawn(caf::event_based_actor* parent, const std::string& name,
-                   brain_context ctx) const;
+  caf::actor spawn(caf::event_based_actor* parent, const std::string& name, brain_context ctx) const;
 
  private:
   std::map<std::string, brain_factory> factories_;

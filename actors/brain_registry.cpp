@@ -9,13 +9,16 @@ void brain_output::first_token(uint64_t epoch) {
   if (auto p = caf::actor_cast<caf::actor>(parent_)) self_->send(p, atoms::first_token_v, epoch);
 }
 void brain_output::sentence(uint64_t epoch, std::string text) {
-  if (auto p = caf::actor_cast<caf::actor>(parent_)) self_->send(p, atoms::sentence_v, epoch, std::move(text));
+  if (auto p = caf::actor_cast<caf::actor>(parent_))
+    self_->send(p, atoms::sentence_v, epoch, std::move(text));
 }
 void brain_output::done(uint64_t epoch, std::string full_text) {
-  if (auto p = caf::actor_cast<caf::actor>(parent_)) self_->send(p, atoms::reply_v, epoch, std::move(full_text));
+  if (auto p = caf::actor_cast<caf::actor>(parent_))
+    self_->send(p, atoms::reply_v, epoch, std::move(full_text));
 }
 void brain_output::error(uint64_t epoch, std::string why) {
-  if (auto p = caf::actor_cast<caf::actor>(parent_)) self_->send(p, atoms::reply_error_v, epoch, std::move(why));
+  if (auto p = caf::actor_cast<caf::actor>(parent_))
+    self_->send(p, atoms::reply_error_v, epoch, std::move(why));
 }
 
 brain_registry& brain_registry::global() {

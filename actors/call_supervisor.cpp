@@ -1,8 +1,8 @@
 #include "actors/call_supervisor.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <chrono>
-#include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
@@ -83,15 +83,18 @@ void end_call(supervisor_ptr self) {
   self->delayed_send(self, std::chrono::seconds(20), atoms::deadline_v);
 }
 
-bool children_gone(const supervisor_state& st) { return !st.transcribe && !st.speaking && !st.brain; }
+bool children_gone(const supervisor_state& st) {
+  return !st.transcribe && !st.speaking && !st.brain;
+}
 
-caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt,
-                              std::string call_id, caf::actor_addr gateway) {
+caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
+                              caf::actor_addr gateway) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
   st.gateway = std::move(gateway);
-  if (!st.rt->agent.system_prompt.empty()) st.history.push_back({"system", st.rt->agent.system_prompt, false});
+  if (!st.rt->agent.system_prompt.empty())
+    st.history.push_back({"system", st.rt->agent.system_prompt, false});
   st.transcribe = spawn_transcribe(self, st.rt, st.call_id);
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
@@ -104,26 +107,32 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    auto restart = st.now != phase::ending && dm.reason != caf::exit_reason::normal;
+    bool ending = st.now == phase::ending;
+    auto why = caf::to_string(dm.reason);
     if (dm.source == st.transcribe) {
       st.transcribe = nullptr;
-      if (restart) st.transcribe = spawn_transcribe(self, st.rt, st.call_id);
+      if (!ending && dm.reason != caf::exit_reason::normal) {
+        spdlog::warn("call {}: transcribe actor exited ({}), restarting it", st.call_id, why);
+        st.transcribe = spawn_transcribe(self, st.rt, st.call_id);
+      }
     } else if (dm.source == st.speaking) {
       st.speaking = nullptr;
-      if (restart) st.speaking = spawn_speaking(self, st.rt, st.call_id);
+      if (!ending && dm.reason != caf::exit_reason::normal) {
+        spdlog::warn("call {}: speaking actor exited ({}), restarting it", st.call_id, why);
+        st.speaking = spawn_speaking(self, st.rt, st.call_id);
+      }
     } else if (dm.source == st.brain) {
       st.brain = nullptr;
-      if (st.now != phase::ending) {
-        spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, caf::to_string(dm.reason));
+      if (!ending) {
+        spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, why);
         st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
         if (st.now == phase::thinking || st.now == phase::speaking) {
           st.now = phase::listening;
           say(self, st.rt->agent.error_prompt);
+          arm_silence_timer(self);
         }
       }
     }
-    if (restart && dm.source != st.brain)
-      spdlog::warn("call {}: a child exited ({}), restarted", st.call_id, caf::to_string(dm.reason));
     if (st.now == phase::ending && children_gone(st)) self->quit();
   });
 

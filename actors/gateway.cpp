@@ -1,9 +1,9 @@
 #include "actors/gateway.hpp"
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <deque>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -17,8 +17,7 @@ namespace parley {
 std::vector<std::string> subscription_topics(const std::string& customer_id) {
   std::vector<std::string> out;
   for (const char* t : {"call:call_progressing", "call:call_terminating", "call:call_canceling",
-                        "call:call_hangup", "transcript:transcript_created",
-                        "transcribe:transcribe_done"})
+                        "call:call_hangup", "transcript:transcript_created", "transcribe:transcribe_done"})
     out.push_back("customer_id:" + customer_id + ":" + t);
   return out;
 }
@@ -149,7 +148,8 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
       [=](atoms::ws_up) {
         auto& st = self->state;
         st.rt->stats->ws_connects_total.inc();
-        nlohmann::json sub{{"type", "subscribe"}, {"topics", subscription_topics(st.rt->voipbin.customer_id)}};
+        nlohmann::json sub{{"type", "subscribe"},
+                           {"topics", subscription_topics(st.rt->voipbin.customer_id)}};
         if (st.rt->ws_send) st.rt->ws_send(sub.dump());
         spdlog::info("VoIPBIN WebSocket connected; subscribed");
       },

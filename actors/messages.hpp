@@ -12,9 +12,9 @@ namespace parley {
 
 // Completion of a VoIPBIN REST call or an LLM HTTP request, delivered to the actor that made it.
 struct http_reply {
-  int status = 0;          // HTTP status; 0 when the request failed below HTTP
-  std::string body;        // response body (error bodies included)
-  std::string error;       // transport failure ("timeout", "connect: ..."), empty on success
+  int status = 0;           // HTTP status; 0 when the request failed below HTTP
+  std::string body;         // response body (error bodies included)
+  std::string error;        // transport failure ("timeout", "connect: ..."), empty on success
   std::string retry_after;  // Retry-After header, if any
 
   bool ok() const { return error.empty() && status >= 200 && status < 300; }

@@ -2,8 +2,8 @@
 // streamed text into sentences and hand each on as soon as it is complete. Works with any
 // OpenAI-compatible server. Cancel aborts the HTTP stream, not just its output.
 
-#include <caf/all.hpp>
 #include <spdlog/spdlog.h>
+#include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
@@ -19,7 +19,7 @@ namespace {
 
 struct openai_state {
   uint64_t epoch = 0;
-  uint64_t tag = 0;      // the request in flight; 0 when none
+  uint64_t tag = 0;  // the request in flight; 0 when none
   uint64_t next_tag = 0;
   net::request_handle handle;
   sse_parser sse;

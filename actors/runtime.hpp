@@ -33,7 +33,7 @@ struct llm_options {
   int max_tokens = 0;
   double temperature = -1;
   std::chrono::milliseconds timeout{30000};  // longest wait for the next byte of a reply
-  std::vector<std::string> script;          // replies of the `script` provider, in turn
+  std::vector<std::string> script;           // replies of the `script` provider, in turn
 };
 
 struct agent_options {

@@ -2,9 +2,9 @@
 // agent's sentences with /say one at a time and in order, flushes on barge-in, and always
 // stops it at the end, because VoIPBIN does not stop it on hangup (voipbin-api.md §7.1).
 
+#include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <deque>
-#include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
 #include "actors/children.hpp"
@@ -41,8 +41,7 @@ using speaking_actor_ptr = caf::stateful_actor<speaking_state>*;
 
 void pump(speaking_actor_ptr self) {
   auto& st = self->state;
-  if (st.id.empty() || st.stopping || st.say_in_flight || st.flush_in_flight || st.queue.empty())
-    return;
+  if (st.id.empty() || st.stopping || st.say_in_flight || st.flush_in_flight || st.queue.empty()) return;
   auto u = std::move(st.queue.front());
   st.queue.pop_front();
   st.say_in_flight = true;
@@ -59,8 +58,8 @@ void stop_session(speaking_actor_ptr self) {
   self->delayed_send(self, std::chrono::seconds(15), atoms::deadline_v);
 }
 
-caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runtime> rt,
-                             std::string call_id, caf::actor_addr parent) {
+caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
+                             caf::actor_addr parent) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
@@ -144,8 +143,7 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
 
 caf::actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
                           std::string call_id) {
-  return parent->spawn<caf::monitored>(speaking_actor, std::move(rt), std::move(call_id),
-                                       parent->address());
+  return parent->spawn<caf::monitored>(speaking_actor, std::move(rt), std::move(call_id), parent->address());
 }
 
 }  // namespace parley

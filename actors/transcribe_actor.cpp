@@ -1,8 +1,8 @@
 // Owns the call's VoIPBIN transcribe session: creates it when the call starts and stops it
 // when the call ends (voipbin-api.md §4.2, §7.2).
 
-#include <caf/all.hpp>
 #include <spdlog/spdlog.h>
+#include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
 #include "actors/children.hpp"
@@ -27,9 +27,8 @@ struct transcribe_state {
   bool stopping = false;
 };
 
-caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self,
-                               std::shared_ptr<const runtime> rt, std::string call_id,
-                               caf::actor_addr parent) {
+caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self, std::shared_ptr<const runtime> rt,
+                               std::string call_id, caf::actor_addr parent) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
@@ -67,8 +66,7 @@ caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self,
           return;
         }
         if (tag == stop_tag) {
-          if (!r.ok())
-            spdlog::warn("call {}: transcribe stop failed: {} {}", st.call_id, r.status, r.error);
+          if (!r.ok()) spdlog::warn("call {}: transcribe stop failed: {} {}", st.call_id, r.status, r.error);
           self->quit();
         }
       },

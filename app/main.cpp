@@ -2,4 +2,6 @@
 
 #include "app/server.hpp"
 
-int main(int argc, char** argv) { return parley::run_parley(argc, argv); }
+int main(int argc, char** argv) {
+  return parley::run_parley(argc, argv);
+}

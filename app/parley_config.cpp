@@ -16,13 +16,11 @@ template <class T>
 std::string with_default(const char* text, const T& value) {
   if constexpr (std::is_same_v<T, std::string>)
     return std::string(text) + " (default: \"" + value + "\")";
-  else if constexpr (std::is_floating_point_v<T>)
-  {
+  else if constexpr (std::is_floating_point_v<T>) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%g", value);
     return std::string(text) + " (default: " + buf + ")";
-  }
-  else
+  } else
     return std::string(text) + " (default: " + std::to_string(value) + ")";
 }
 
@@ -54,24 +52,30 @@ parley_config::parley_config() {
       .add(raw.webhook_path, "path", desc("webhook receiver path", d.webhook_path))
       .add(raw.webhook_secret, "secret", "webhook signing secret (or VOIPBIN_WEBHOOK_SECRET)");
   opt_group{custom_options_, "llm"}
-      .add(raw.llm_provider, "provider", desc("brain behaviour: openai, script, echo, or a registered one", d.llm_provider))
+      .add(raw.llm_provider, "provider",
+           desc("brain behaviour: openai, script, echo, or a registered one", d.llm_provider))
       .add(raw.llm_base_url, "base-url", desc("OpenAI-compatible API base URL", d.llm_base_url))
       .add(raw.llm_api_key, "api-key", "LLM API key (or LLM_API_KEY)")
       .add(raw.llm_model, "model", desc("model name", d.llm_model))
       .add(raw.llm_max_tokens, "max-tokens", desc("reply token limit, 0 = server default", d.llm_max_tokens))
-      .add(raw.llm_temperature, "temperature", desc("sampling temperature, negative = server default", d.llm_temperature))
-      .add(raw.llm_timeout, "timeout", desc("seconds without a byte from the LLM before the turn fails", d.llm_timeout))
+      .add(raw.llm_temperature, "temperature",
+           desc("sampling temperature, negative = server default", d.llm_temperature))
+      .add(raw.llm_timeout, "timeout",
+           desc("seconds without a byte from the LLM before the turn fails", d.llm_timeout))
       .add(raw.llm_script, "script", "replies of the script provider, used in turn (list of strings)");
   opt_group{custom_options_, "agent"}
       .add(raw.agent_system_prompt, "system-prompt", "system prompt sent to the LLM")
       .add(raw.agent_greeting, "greeting", desc("said when the call starts; empty = none", d.agent_greeting))
-      .add(raw.agent_language, "language", desc("BCP 47 language for transcription and speech", d.agent_language))
+      .add(raw.agent_language, "language",
+           desc("BCP 47 language for transcription and speech", d.agent_language))
       .add(raw.agent_voice_id, "voice-id", "TTS voice id; empty = VoIPBIN's default")
       .add(raw.agent_silence_timeout, "silence-timeout",
            desc("seconds of caller silence before the silence prompt, 0 = never", d.agent_silence_timeout))
-      .add(raw.agent_silence_prompt, "silence-prompt", desc("said after the silence timeout", d.agent_silence_prompt))
+      .add(raw.agent_silence_prompt, "silence-prompt",
+           desc("said after the silence timeout", d.agent_silence_prompt))
       .add(raw.agent_error_prompt, "error-prompt", desc("said when the LLM fails", d.agent_error_prompt))
-      .add(raw.agent_max_calls, "max-calls", desc("calls handled at once; more are not answered", d.agent_max_calls));
+      .add(raw.agent_max_calls, "max-calls",
+           desc("calls handled at once; more are not answered", d.agent_max_calls));
   opt_group{custom_options_, "admin"}.add(raw.admin_listen, "listen",
                                           desc("health and metrics HTTP address", d.admin_listen));
   opt_group{custom_options_, "log"}
@@ -95,9 +99,10 @@ std::string parley_config::help_text() const {
   // scheduler, and leaves out CAF modules parley does not use.
   static const std::vector<std::string> hidden = {"logger", "middleman", "stream", "openssl", "opencl"};
   std::istringstream in(custom_options_.help_text(false));
-  std::string out = "Usage: parley [--config-file=FILE] [--group.option=value ...]\n"
-                    "Every option can also be set in the INI file under [group].\n"
-                    "parley's scheduler defaults: policy='sharing', max-threads = CPU cores.\n\n";
+  std::string out =
+      "Usage: parley [--config-file=FILE] [--group.option=value ...]\n"
+      "Every option can also be set in the INI file under [group].\n"
+      "parley's scheduler defaults: policy='sharing', max-threads = CPU cores.\n\n";
   std::string block, line;
   auto flush = [&] {
     auto group = block.substr(0, block.find(' '));

@@ -1,13 +1,12 @@
 #include "app/server.hpp"
 
-
+#include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/all.hpp>
 #include <csignal>
 #include <cstdio>
 #include <future>
-#include <pthread.h>
-#include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
@@ -67,8 +66,8 @@ int run_parley(int argc, char** argv) {
   net::http_client http{io.context(), *tls};
   metrics stats;
 
-  auto admin = net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port},
-                                        admin_routes(stats));
+  auto admin =
+      net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port}, admin_routes(stats));
   if (!admin) return config_error("admin.listen: " + admin.error().message);
   if (s.events_webhook)
     return config_error("events.mode: webhook delivery is not available in this build; use websocket");

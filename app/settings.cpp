@@ -11,7 +11,9 @@ namespace parley {
 
 namespace {
 
-failure bad(const char* option, const std::string& what) { return fail(std::string(option) + ": " + what); }
+failure bad(const char* option, const std::string& what) {
+  return fail(std::string(option) + ": " + what);
+}
 
 result<url> http_url(const char* option, const std::string& text, bool websocket) {
   auto u = parse_url(text);

@@ -78,19 +78,22 @@ int main() {
 
   std::string stream;
   for (const auto& t : tokens)
-    stream += R"(data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":")" + t +
-              R"("},"finish_reason":null}]})" + "\n\n";
+    stream +=
+        R"(data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":")" + t +
+        R"("},"finish_reason":null}]})" + "\n\n";
   stream += "data: [DONE]\n\n";
   auto sse = ns_per_op(
       [&] {
         parley::sse_parser p;
-        for (std::size_t i = 0; i < stream.size(); i += 512) keep(p.feed(std::string_view(stream).substr(i, 512)).size());
+        for (std::size_t i = 0; i < stream.size(); i += 512)
+          keep(p.feed(std::string_view(stream).substr(i, 512)).size());
       },
       20000);
   auto scan = ns_per_op(
       [&] {
         std::size_t n = 0;
-        for (auto pos = stream.find("\n\n"); pos != std::string::npos; pos = stream.find("\n\n", pos + 2)) ++n;
+        for (auto pos = stream.find("\n\n"); pos != std::string::npos; pos = stream.find("\n\n", pos + 2))
+          ++n;
         keep(n);
       },
       20000);

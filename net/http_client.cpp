@@ -110,9 +110,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
     wire_.target(req_.target.target);
     wire_.version(11);
     auto default_port = req_.target.tls() ? 443 : 80;
-    wire_.set(http::field::host, req_.target.port == default_port
-                                     ? req_.target.host
-                                     : req_.target.authority());
+    wire_.set(http::field::host,
+              req_.target.port == default_port ? req_.target.host : req_.target.authority());
     wire_.set(http::field::user_agent, "parley/0.1");
     for (const auto& h : req_.headers) wire_.set(h.name, h.value);
     if (!req_.body.empty() || req_.method == "POST" || req_.method == "PUT") {
@@ -158,10 +157,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void on_resolve(boost::system::error_code ec, tcp::resolver::results_type results) {
     if (ec) return fail(net_errc::resolve, ec);
-    conn_->tcp().async_connect(results, [self = shared_from_this()](
-                                            boost::system::error_code ec, const tcp::endpoint&) {
-      self->on_connect(ec);
-    });
+    conn_->tcp().async_connect(
+        results, [self = shared_from_this()](boost::system::error_code ec, const tcp::endpoint&) {
+          self->on_connect(ec);
+        });
   }
 
   void on_connect(boost::system::error_code ec) {
@@ -181,11 +180,10 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void write() {
     with_stream([this](auto& s) {
-      http::async_write(s, wire_,
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          if (ec) return self->fail_or_retry(ec);
-                          self->read_header();
-                        });
+      http::async_write(s, wire_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        if (ec) return self->fail_or_retry(ec);
+        self->read_header();
+      });
     });
   }
 
@@ -204,7 +202,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
   void on_header() {
     const auto& head = parser_->get();
     response_.status = static_cast<int>(head.result_int());
-    for (const auto& f : head) response_.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    for (const auto& f : head)
+      response_.headers.push_back({std::string(f.name_string()), std::string(f.value())});
     streaming_ = on_chunk_ && response_.status >= 200 && response_.status < 300;
     if (parser_->is_done()) return complete();
     read_body();
@@ -214,10 +213,9 @@ class exchange : public std::enable_shared_from_this<exchange> {
     parser_->get().body().data = chunk_.data();
     parser_->get().body().size = chunk_.size();
     with_stream([this](auto& s) {
-      http::async_read_some(s, buffer_, *parser_,
-                            [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                              self->on_body(ec);
-                            });
+      http::async_read_some(
+          s, buffer_, *parser_,
+          [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_body(ec); });
     });
   }
 

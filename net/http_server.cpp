@@ -1,12 +1,12 @@
 #include "net/http_server.hpp"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <atomic>
 #include <charconv>
 #include <deque>
 #include <list>
@@ -135,10 +135,9 @@ class ws_session : public ws_peer, public closable, public std::enable_shared_fr
   // Answers the upgrade request with a plain HTTP response and closes.
   void refuse(std::string response) {
     refusal_ = std::move(response);
-    asio::async_write(beast::get_lowest_layer(ws_), asio::buffer(refusal_),
-                      [self = shared_from_this()](boost::system::error_code, std::size_t) {
-                        self->close_now();
-                      });
+    asio::async_write(
+        beast::get_lowest_layer(ws_), asio::buffer(refusal_),
+        [self = shared_from_this()](boost::system::error_code, std::size_t) { self->close_now(); });
   }
 
   void send(std::string text) override {
@@ -239,10 +238,9 @@ class http_session : public closable, public std::enable_shared_from_this<http_s
     parser_.emplace();
     parser_->body_limit(server_->opts.body_limit);
     stream_.expires_after(std::chrono::seconds(60));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                       self->on_read(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(boost::system::error_code ec);
@@ -385,13 +383,13 @@ void http_session::on_read(boost::system::error_code ec) {
       peer->accept(std::move(req), std::move(*cb));
     } else {
       auto& r = std::get<http_response>(decision);
-      peer->refuse(serialize_head(r.status, r.headers, false) + "Content-Length: " +
-                   std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
+      peer->refuse(serialize_head(r.status, r.headers, false) +
+                   "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n" + r.body);
     }
     return;
   }
-  auto reply = std::make_shared<reply_impl>(shared_from_this(), req.keep_alive(),
-                                            req.method() == http::verb::head);
+  auto reply =
+      std::make_shared<reply_impl>(shared_from_this(), req.keep_alive(), req.method() == http::verb::head);
   reply->self_ = reply;
   server_->on_request(std::move(sr), std::move(reply));
 }
@@ -430,9 +428,13 @@ result<std::shared_ptr<http_server>> http_server::listen(asio::io_context& io, o
   return std::shared_ptr<http_server>(new http_server(std::move(i)));
 }
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
-uint16_t http_server::port() const { return impl_->bound_port; }
+uint16_t http_server::port() const {
+  return impl_->bound_port;
+}
 
 void http_server::stop() {
   asio::post(impl_->io, [i = impl_] {

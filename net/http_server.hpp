@@ -51,6 +51,7 @@ class ws_peer {
   virtual void close() = 0;
 };
 
+// Held by the session: capture the peer only weakly, or the session never dies.
 struct ws_peer_callbacks {
   std::function<void(std::string)> on_message;
   std::function<void()> on_close;

@@ -13,15 +13,24 @@ std::string find_header(const http_headers& headers, std::string_view name) {
 
 std::string_view to_string(net_errc e) {
   switch (e) {
-    case net_errc::none: return "ok";
-    case net_errc::cancelled: return "cancelled";
-    case net_errc::timeout: return "timeout";
-    case net_errc::resolve: return "resolve";
-    case net_errc::connect: return "connect";
-    case net_errc::tls: return "tls";
-    case net_errc::io: return "io";
-    case net_errc::protocol: return "protocol";
-    case net_errc::too_large: return "too_large";
+    case net_errc::none:
+      return "ok";
+    case net_errc::cancelled:
+      return "cancelled";
+    case net_errc::timeout:
+      return "timeout";
+    case net_errc::resolve:
+      return "resolve";
+    case net_errc::connect:
+      return "connect";
+    case net_errc::tls:
+      return "tls";
+    case net_errc::io:
+      return "io";
+    case net_errc::protocol:
+      return "protocol";
+    case net_errc::too_large:
+      return "too_large";
   }
   return "unknown";
 }

@@ -18,9 +18,13 @@ struct io_runtime::impl {
 
 io_runtime::io_runtime(int threads) : impl_(std::make_unique<impl>(threads)) {}
 
-io_runtime::~io_runtime() { stop(); }
+io_runtime::~io_runtime() {
+  stop();
+}
 
-boost::asio::io_context& io_runtime::context() { return impl_->io; }
+boost::asio::io_context& io_runtime::context() {
+  return impl_->io;
+}
 
 void io_runtime::start() {
   if (!impl_->workers.empty()) return;

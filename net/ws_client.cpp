@@ -20,9 +20,8 @@ namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial,
-                                        std::chrono::milliseconds cap, int failures,
-                                        double jitter) {
+std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial, std::chrono::milliseconds cap,
+                                        int failures, double jitter) {
   double ms = static_cast<double>(initial.count());
   for (int i = 1; i < failures && ms < static_cast<double>(cap.count()); ++i) ms *= 2;
   ms = std::min(ms, static_cast<double>(cap.count()));
@@ -35,7 +34,12 @@ struct ws_client::session : std::enable_shared_from_this<session> {
   using tls_ws = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
   session(asio::io_context& io, std::shared_ptr<ssl::context> tls, ws_options o, ws_callbacks cb)
-      : io(io), tls(std::move(tls)), opts(std::move(o)), cb(std::move(cb)), resolver(io), timer(io),
+      : io(io),
+        tls(std::move(tls)),
+        opts(std::move(o)),
+        cb(std::move(cb)),
+        resolver(io),
+        timer(io),
         rng(std::random_device{}()) {}
 
   template <class F>
@@ -45,9 +49,7 @@ struct ws_client::session : std::enable_shared_from_this<session> {
     else
       f(*ws);
   }
-  beast::tcp_stream& lowest() {
-    return wss ? beast::get_lowest_layer(*wss) : beast::get_lowest_layer(*ws);
-  }
+  beast::tcp_stream& lowest() { return wss ? beast::get_lowest_layer(*wss) : beast::get_lowest_layer(*ws); }
 
   void connect() {
     if (stopped) return;
@@ -64,35 +66,35 @@ struct ws_client::session : std::enable_shared_from_this<session> {
       ws = std::make_unique<plain_ws>(io);
     }
     auto gen = generation;
-    resolver.async_resolve(opts.target.host, std::to_string(opts.target.port),
-                           [self = shared_from_this(), gen](boost::system::error_code ec,
-                                                            tcp::resolver::results_type r) {
-                             if (gen != self->generation) return;
-                             if (ec) return self->lost("resolve: " + ec.message());
-                             self->on_resolve(std::move(r));
-                           });
+    resolver.async_resolve(
+        opts.target.host, std::to_string(opts.target.port),
+        [self = shared_from_this(), gen](boost::system::error_code ec, tcp::resolver::results_type r) {
+          if (gen != self->generation) return;
+          if (ec) return self->lost("resolve: " + ec.message());
+          self->on_resolve(std::move(r));
+        });
   }
 
   void on_resolve(tcp::resolver::results_type results) {
     auto gen = generation;
     lowest().expires_after(std::chrono::seconds(10));
-    lowest().async_connect(results, [self = shared_from_this(), gen](boost::system::error_code ec,
-                                                                     const tcp::endpoint&) {
-      if (gen != self->generation) return;
-      if (ec) return self->lost("connect: " + ec.message());
-      if (!self->wss) return self->ws_handshake();
-      const auto& host = self->opts.target.host;
-      boost::system::error_code ip_ec;
-      asio::ip::make_address(host, ip_ec);
-      if (ip_ec) SSL_set_tlsext_host_name(self->wss->next_layer().native_handle(), host.c_str());
-      self->wss->next_layer().set_verify_callback(ssl::host_name_verification(host));
-      self->wss->next_layer().async_handshake(
-          ssl::stream_base::client, [self, gen](boost::system::error_code ec) {
-            if (gen != self->generation) return;
-            if (ec) return self->lost("tls: " + ec.message());
-            self->ws_handshake();
-          });
-    });
+    lowest().async_connect(
+        results, [self = shared_from_this(), gen](boost::system::error_code ec, const tcp::endpoint&) {
+          if (gen != self->generation) return;
+          if (ec) return self->lost("connect: " + ec.message());
+          if (!self->wss) return self->ws_handshake();
+          const auto& host = self->opts.target.host;
+          boost::system::error_code ip_ec;
+          asio::ip::make_address(host, ip_ec);
+          if (ip_ec) SSL_set_tlsext_host_name(self->wss->next_layer().native_handle(), host.c_str());
+          self->wss->next_layer().set_verify_callback(ssl::host_name_verification(host));
+          self->wss->next_layer().async_handshake(ssl::stream_base::client,
+                                                  [self, gen](boost::system::error_code ec) {
+                                                    if (gen != self->generation) return;
+                                                    if (ec) return self->lost("tls: " + ec.message());
+                                                    self->ws_handshake();
+                                                  });
+        });
   }
 
   void ws_handshake() {
@@ -218,7 +220,9 @@ ws_client::ws_client(asio::io_context& io, std::shared_ptr<ssl::context> tls, ws
                      ws_callbacks callbacks)
     : s_(std::make_shared<session>(io, std::move(tls), std::move(options), std::move(callbacks))) {}
 
-ws_client::~ws_client() { stop(); }
+ws_client::~ws_client() {
+  stop();
+}
 
 void ws_client::start() {
   asio::post(s_->io, [s = s_] { s->connect(); });

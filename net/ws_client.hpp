@@ -37,14 +37,13 @@ struct ws_callbacks {
 
 // Backoff before attempt `failures` (1-based): initial * 2^(failures-1), capped, then scaled
 // by `jitter` in [0.5, 1].
-std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial,
-                                        std::chrono::milliseconds cap, int failures,
-                                        double jitter);
+std::chrono::milliseconds backoff_delay(std::chrono::milliseconds initial, std::chrono::milliseconds cap,
+                                        int failures, double jitter);
 
 class ws_client {
  public:
-  ws_client(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
-            ws_options options, ws_callbacks callbacks);
+  ws_client(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, ws_options options,
+            ws_callbacks callbacks);
   ~ws_client();  // calls stop()
 
   void start();

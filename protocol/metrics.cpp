@@ -46,12 +46,12 @@ void labelled_counter::render(std::string& out, const std::string& name) const {
 std::string metrics::render() const {
   std::string out;
   auto g = [&](const char* name, const char* help, int64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
-           " " + std::to_string(v) + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + " " +
+           std::to_string(v) + "\n";
   };
   auto c = [&](const char* name, const char* help, uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-           " " + std::to_string(v) + "\n";
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name + " " +
+           std::to_string(v) + "\n";
   };
   g("parley_active_calls", "Calls with a live supervisor.", active_calls.value());
   c("parley_calls_total", "Calls taken on.", calls_total.value());
@@ -62,8 +62,7 @@ std::string metrics::render() const {
   c("parley_events_total", "VoIPBIN events received.", events_total.value());
   c("parley_events_invalid_total", "Frames that could not be parsed or classified.",
     events_invalid_total.value());
-  c("parley_events_duplicate_total", "Events dropped as duplicates.",
-    events_duplicate_total.value());
+  c("parley_events_duplicate_total", "Events dropped as duplicates.", events_duplicate_total.value());
   c("parley_events_unroutable_total", "Events for calls parley does not hold.",
     events_unroutable_total.value());
   c("parley_llm_errors_total", "LLM requests that failed.", llm_errors_total.value());

@@ -32,7 +32,7 @@ class gauge {
 // Latency histogram with fixed buckets in seconds.
 class histogram {
  public:
-  static constexpr std::array<double, 12> bounds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+  static constexpr std::array<double, 12> bounds = {0.005, 0.01, 0.025, 0.05, 0.1,  0.25,
                                                     0.5,   1.0,  2.5,   5.0,  10.0, 30.0};
   void observe(double seconds);
   void render(std::string& out, const std::string& name) const;
@@ -69,10 +69,10 @@ struct metrics {
   counter llm_errors_total;
   counter ws_connects_total;
   counter ws_disconnects_total;
-  labelled_counter rest_requests_total;  // endpoint, status
-  histogram turn_event_to_llm_seconds;     // final transcript in -> LLM request sent
-  histogram turn_first_token_seconds;      // LLM request sent -> first token
-  histogram turn_token_to_say_seconds;     // first token -> first /say sent
+  labelled_counter rest_requests_total;      // endpoint, status
+  histogram turn_event_to_llm_seconds;       // final transcript in -> LLM request sent
+  histogram turn_first_token_seconds;        // LLM request sent -> first token
+  histogram turn_token_to_say_seconds;       // first token -> first /say sent
   histogram turn_transcript_to_say_seconds;  // final transcript in -> first /say sent
 
   std::string render() const;

@@ -12,8 +12,8 @@ namespace parley::openai {
 
 struct request_options {
   std::string model;
-  int max_tokens = 0;          // 0: leave to the server
-  double temperature = -1.0;   // < 0: leave to the server
+  int max_tokens = 0;         // 0: leave to the server
+  double temperature = -1.0;  // < 0: leave to the server
   bool stream = true;
 };
 
@@ -21,8 +21,8 @@ std::string build_chat_request(const chat_history& history, const request_option
 
 // One `data:` payload of a streamed reply.
 struct stream_delta {
-  std::string text;    // may be empty (role-only or finish chunks)
-  bool done = false;   // "[DONE]" or a finish_reason
+  std::string text;   // may be empty (role-only or finish chunks)
+  bool done = false;  // "[DONE]" or a finish_reason
 };
 
 result<stream_delta> parse_stream_data(std::string_view data);

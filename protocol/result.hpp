@@ -35,6 +35,8 @@ class result {
   std::variant<T, failure> v_;
 };
 
-inline failure fail(std::string message) { return failure{std::move(message)}; }
+inline failure fail(std::string message) {
+  return failure{std::move(message)};
+}
 
 }  // namespace parley

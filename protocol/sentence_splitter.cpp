@@ -14,8 +14,12 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-bool is_closer(char c) { return c == '"' || c == '\'' || c == ')' || c == ']'; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+bool is_closer(char c) {
+  return c == '"' || c == '\'' || c == ')' || c == ']';
+}
 
 // Words whose trailing period does not end a sentence.
 bool is_abbreviation(std::string_view word) {
@@ -45,8 +49,7 @@ std::size_t sentence_splitter::boundary_at(std::size_t i, bool* need_more) const
   if (c == '.') {
     std::size_t start = i;
     while (start > 0 && !is_space(buffer_[start - 1])) --start;
-    if (is_abbreviation(std::string_view(buffer_).substr(start, i - start)))
-      return std::string::npos;
+    if (is_abbreviation(std::string_view(buffer_).substr(start, i - start))) return std::string::npos;
   }
   return end;
 }

@@ -4,24 +4,35 @@ namespace parley {
 
 std::vector<sse_event> sse_parser::feed(std::string_view bytes) {
   std::vector<sse_event> out;
-  if (failed_) return out;
-  for (char c : bytes) {
-    if (skip_lf_) {
+  std::size_t i = 0;
+  while (!failed_ && i < bytes.size()) {
+    if (skip_lf_) {  // the '\n' of a "\r\n" split across feeds
       skip_lf_ = false;
-      if (c == '\n') continue;
+      if (bytes[i] == '\n') {
+        ++i;
+        continue;
+      }
     }
-    if (c == '\r' || c == '\n') {
-      skip_lf_ = (c == '\r');
-      line(partial_, out);
-      partial_.clear();
-      continue;
-    }
-    partial_ += c;
-    if (partial_.size() > max_line_) {
+    auto eol = bytes.find_first_of("\r\n", i);
+    auto piece = bytes.substr(i, eol == std::string_view::npos ? std::string_view::npos : eol - i);
+    if (partial_.size() + piece.size() > max_line_) {
       failed_ = true;
       partial_.clear();
-      return out;
+      break;
     }
+    if (eol == std::string_view::npos) {
+      partial_.append(piece);
+      break;
+    }
+    skip_lf_ = bytes[eol] == '\r';
+    if (partial_.empty()) {
+      line(piece, out);
+    } else {
+      partial_.append(piece);
+      line(partial_, out);
+      partial_.clear();
+    }
+    i = eol + 1;
   }
   return out;
 }

@@ -19,15 +19,16 @@ std::string url::authority() const {
   return h + ":" + std::to_string(port);
 }
 
-std::string url::origin() const { return scheme + "://" + authority(); }
+std::string url::origin() const {
+  return scheme + "://" + authority();
+}
 
 url url::with_path_suffix(std::string_view suffix) const {
   url out = *this;
   auto q = target.find('?');
   std::string path = target.substr(0, q);
   std::string query = q == std::string::npos ? "" : target.substr(q);
-  if (!path.empty() && path.back() == '/' && !suffix.empty() && suffix.front() == '/')
-    path.pop_back();
+  if (!path.empty() && path.back() == '/' && !suffix.empty() && suffix.front() == '/') path.pop_back();
   out.target = path + std::string(suffix) + query;
   return out;
 }
@@ -65,16 +66,14 @@ result<url> parse_url(std::string_view text) {
   out.scheme = std::string(text.substr(0, sep));
   std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (out.scheme != "http" && out.scheme != "https" && out.scheme != "ws" &&
-      out.scheme != "wss")
+  if (out.scheme != "http" && out.scheme != "https" && out.scheme != "ws" && out.scheme != "wss")
     return fail("unsupported scheme '" + out.scheme + "'");
   auto rest = text.substr(sep + 3);
   auto slash = rest.find_first_of("/?");
   auto authority = rest.substr(0, slash);
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (!out.target.empty() && out.target.front() == '?') out.target.insert(0, "/");
-  if (authority.find('@') != std::string_view::npos)
-    return fail("credentials in the URL are not supported");
+  if (authority.find('@') != std::string_view::npos) return fail("credentials in the URL are not supported");
   std::string_view port_text;
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
@@ -98,8 +97,7 @@ result<url> parse_url(std::string_view text) {
   } else {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 ||
-        value > 65535)
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || value == 0 || value > 65535)
       return fail("invalid port '" + std::string(port_text) + "'");
     out.port = static_cast<uint16_t>(value);
   }

@@ -16,10 +16,8 @@ result<event> from_type(std::string type, const json& data) {
     return event{event_kind::speech_started, type, speech_from_json(data)};
   if (type == "transcribe_speech_interim")
     return event{event_kind::speech_interim, type, speech_from_json(data)};
-  if (type == "transcribe_speech_ended")
-    return event{event_kind::speech_ended, type, speech_from_json(data)};
-  if (type == "transcript_created")
-    return event{event_kind::transcript, type, transcript_from_json(data)};
+  if (type == "transcribe_speech_ended") return event{event_kind::speech_ended, type, speech_from_json(data)};
+  if (type == "transcript_created") return event{event_kind::transcript, type, transcript_from_json(data)};
   if (prefix("transcribe_")) return event{event_kind::transcribe, type, transcribe_from_json(data)};
   if (prefix("call_")) return event{event_kind::call, type, call_from_json(data)};
   return fail("unknown event type '" + type + "'");
@@ -40,8 +38,7 @@ result<event> from_shape(const json& j) {
     auto status = j["status"];
     if (status == "progressing" || status == "done")
       return event{event_kind::transcribe, "", transcribe_from_json(j)};
-    return fail("resource with reference_type and status '" + status.dump() +
-                "' is not a transcribe");
+    return fail("resource with reference_type and status '" + status.dump() + "' is not a transcribe");
   }
   return fail("frame has no recognisable resource shape");
 }
@@ -66,13 +63,20 @@ result<event> classify_frame(std::string_view frame) {
 
 std::string_view to_string(event_kind kind) {
   switch (kind) {
-    case event_kind::call: return "call";
-    case event_kind::transcribe: return "transcribe";
-    case event_kind::transcript: return "transcript";
-    case event_kind::speech_started: return "speech_started";
-    case event_kind::speech_interim: return "speech_interim";
-    case event_kind::speech_ended: return "speech_ended";
-    case event_kind::speech_unmarked: return "speech";
+    case event_kind::call:
+      return "call";
+    case event_kind::transcribe:
+      return "transcribe";
+    case event_kind::transcript:
+      return "transcript";
+    case event_kind::speech_started:
+      return "speech_started";
+    case event_kind::speech_interim:
+      return "speech_interim";
+    case event_kind::speech_ended:
+      return "speech_ended";
+    case event_kind::speech_unmarked:
+      return "speech";
   }
   return "unknown";
 }

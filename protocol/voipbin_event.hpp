@@ -13,13 +13,13 @@
 namespace parley::voipbin {
 
 enum class event_kind {
-  call,              // any call_* event; the status tells what happened
-  transcribe,        // transcribe_created / transcribe_done
-  transcript,        // transcript_created
-  speech_started,    // transcribe_speech_started (only when the frame says so)
-  speech_interim,    // transcribe_speech_interim
-  speech_ended,      // transcribe_speech_ended (only when the frame says so)
-  speech_unmarked,   // a bare speech frame without message: started or ended, unknown
+  call,             // any call_* event; the status tells what happened
+  transcribe,       // transcribe_created / transcribe_done
+  transcript,       // transcript_created
+  speech_started,   // transcribe_speech_started (only when the frame says so)
+  speech_interim,   // transcribe_speech_interim
+  speech_ended,     // transcribe_speech_ended (only when the frame says so)
+  speech_unmarked,  // a bare speech frame without message: started or ended, unknown
 };
 
 struct event {

@@ -19,26 +19,30 @@ call call_from_json(const nlohmann::json& j) {
 }
 
 transcribe transcribe_from_json(const nlohmann::json& j) {
-  return transcribe{str(j, "id"),           str(j, "customer_id"), str(j, "reference_type"),
-                    str(j, "reference_id"), str(j, "status"),      str(j, "language"),
-                    str(j, "direction")};
+  return transcribe{str(j, "id"),     str(j, "customer_id"), str(j, "reference_type"), str(j, "reference_id"),
+                    str(j, "status"), str(j, "language"),    str(j, "direction")};
 }
 
 transcript transcript_from_json(const nlohmann::json& j) {
-  return transcript{str(j, "id"), str(j, "customer_id"), str(j, "transcribe_id"),
-                    str(j, "direction"), str(j, "message")};
+  return transcript{str(j, "id"), str(j, "customer_id"), str(j, "transcribe_id"), str(j, "direction"),
+                    str(j, "message")};
 }
 
 speech speech_from_json(const nlohmann::json& j) {
-  speech s{str(j, "id"),        str(j, "customer_id"), str(j, "transcribe_id"),
-           str(j, "streaming_id"), str(j, "direction"), str(j, "message"), false};
+  speech s{str(j, "id"),
+           str(j, "customer_id"),
+           str(j, "transcribe_id"),
+           str(j, "streaming_id"),
+           str(j, "direction"),
+           str(j, "message"),
+           false};
   s.has_message = j.contains("message");
   return s;
 }
 
 speaking speaking_from_json(const nlohmann::json& j) {
-  return speaking{str(j, "id"), str(j, "customer_id"), str(j, "reference_type"),
-                  str(j, "reference_id"), str(j, "status")};
+  return speaking{str(j, "id"), str(j, "customer_id"), str(j, "reference_type"), str(j, "reference_id"),
+                  str(j, "status")};
 }
 
 }  // namespace parley::voipbin

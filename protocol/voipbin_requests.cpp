@@ -19,10 +19,8 @@ std::string id_path(std::string_view collection, std::string_view id, std::strin
 }  // namespace
 
 rest_request create_transcribe(std::string_view call_id, std::string_view language) {
-  nlohmann::json body{{"reference_type", "call"},
-                      {"reference_id", call_id},
-                      {"language", language},
-                      {"direction", "both"}};
+  nlohmann::json body{
+      {"reference_type", "call"}, {"reference_id", call_id}, {"language", language}, {"direction", "both"}};
   return {"POST", "/transcribes", body.dump()};
 }
 
@@ -30,12 +28,9 @@ rest_request stop_transcribe(std::string_view id) {
   return {"POST", id_path("transcribes", id, "stop"), ""};
 }
 
-rest_request create_speaking(std::string_view call_id, std::string_view language,
-                             std::string_view voice_id) {
-  nlohmann::json body{{"reference_type", "call"},
-                      {"reference_id", call_id},
-                      {"language", language},
-                      {"direction", "both"}};
+rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id) {
+  nlohmann::json body{
+      {"reference_type", "call"}, {"reference_id", call_id}, {"language", language}, {"direction", "both"}};
   if (!voice_id.empty()) body["voice_id"] = voice_id;
   return {"POST", "/speakings", body.dump()};
 }
@@ -53,7 +48,9 @@ rest_request flush_speaking(std::string_view id) {
 rest_request stop_speaking(std::string_view id) {
   return {"POST", id_path("speakings", id, "stop"), ""};
 }
-rest_request hangup_call(std::string_view id) { return {"POST", id_path("calls", id, "hangup"), ""}; }
+rest_request hangup_call(std::string_view id) {
+  return {"POST", id_path("calls", id, "hangup"), ""};
+}
 
 }  // namespace parley::voipbin
 

@@ -17,8 +17,7 @@ struct rest_request {
 rest_request create_transcribe(std::string_view call_id, std::string_view language);
 rest_request stop_transcribe(std::string_view transcribe_id);
 // direction "both": the default "" is silent on real calls (§7.1, §9.12).
-rest_request create_speaking(std::string_view call_id, std::string_view language,
-                             std::string_view voice_id);
+rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id);
 rest_request say(std::string_view speaking_id, std::string_view text);
 rest_request flush_speaking(std::string_view speaking_id);
 rest_request stop_speaking(std::string_view speaking_id);

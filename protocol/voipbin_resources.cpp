@@ -35,6 +35,8 @@ result<speaking> parse_speaking(std::string_view json) {
 result<transcribe> parse_transcribe(std::string_view json) {
   return parse_with<transcribe>(json, transcribe_from_json);
 }
-result<call> parse_call(std::string_view json) { return parse_with<call>(json, call_from_json); }
+result<call> parse_call(std::string_view json) {
+  return parse_with<call>(json, call_from_json);
+}
 
 }  // namespace parley::voipbin

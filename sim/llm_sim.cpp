@@ -48,7 +48,12 @@ net::http_response error(int status, const std::string& message) {
 struct streamer : std::enable_shared_from_this<streamer> {
   streamer(asio::io_context& io, std::shared_ptr<net::server_reply> r, std::string model,
            std::vector<std::string> tokens, std::chrono::milliseconds first, std::chrono::milliseconds step)
-      : timer(io), reply(std::move(r)), model(std::move(model)), tokens(std::move(tokens)), first(first), step(step) {}
+      : timer(io),
+        reply(std::move(r)),
+        model(std::move(model)),
+        tokens(std::move(tokens)),
+        first(first),
+        step(step) {}
 
   void start() {
     reply->start_stream(200, {{"Content-Type", "text/event-stream"}, {"Cache-Control", "no-cache"}});
@@ -96,7 +101,8 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     if (!opts.api_key.empty() && net::find_header(req.headers, "authorization") != "Bearer " + opts.api_key)
       return reply->respond(error(401, "invalid api key"));
     auto body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object() || !body.contains("messages") || !body["messages"].is_array())
+    if (body.is_discarded() || !body.is_object() || !body.contains("messages") ||
+        !body["messages"].is_array())
       return reply->respond(error(400, "body must be a JSON object with messages"));
     {
       std::lock_guard lock{mutex};
@@ -111,14 +117,15 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
         user = m.value("content", "");
         ++user_turns;
       }
-    std::string text = opts.replies.empty() ? std::string("OK.")
-                                            : opts.replies[(user_turns == 0 ? 0 : user_turns - 1) % opts.replies.size()];
+    std::string text = opts.replies.empty()
+                           ? std::string("OK.")
+                           : opts.replies[(user_turns == 0 ? 0 : user_turns - 1) % opts.replies.size()];
     for (auto pos = text.find("{user}"); pos != std::string::npos; pos = text.find("{user}"))
       text.replace(pos, 6, user);
     auto model = body.value("model", "sim");
     if (body.value("stream", false)) {
-      auto s = std::make_shared<streamer>(io, std::move(reply), model, tokenize_reply(text), opts.first_token_delay,
-                                          opts.token_delay);
+      auto s = std::make_shared<streamer>(io, std::move(reply), model, tokenize_reply(text),
+                                          opts.first_token_delay, opts.token_delay);
       std::weak_ptr<state> weak = shared_from_this();
       s->on_end = [weak](bool completed) {
         if (auto self = weak.lock()) {
@@ -155,14 +162,17 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
 llm_sim::llm_sim(asio::io_context& io, llm_sim_options options)
     : s_(std::make_shared<state>(io, std::move(options))) {}
 
-llm_sim::~llm_sim() { stop(); }
+llm_sim::~llm_sim() {
+  stop();
+}
 
 result<uint16_t> llm_sim::start(const std::string& host, uint16_t port) {
   std::weak_ptr<state> weak = s_;
-  auto server = net::http_server::listen(s_->io, {host, port, 1 << 20},
-                                         [weak](net::server_request req, std::shared_ptr<net::server_reply> reply) {
-                                           if (auto self = weak.lock()) self->handle(std::move(req), std::move(reply));
-                                         });
+  auto server =
+      net::http_server::listen(s_->io, {host, port, 1 << 20},
+                               [weak](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+                                 if (auto self = weak.lock()) self->handle(std::move(req), std::move(reply));
+                               });
   if (!server) return server.error();
   s_->server = *server;
   return s_->server->port();

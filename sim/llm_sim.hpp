@@ -38,8 +38,8 @@ class llm_sim {
   std::vector<std::string> requests() const;
 
   struct stream_counts {
-    std::size_t completed = 0;  // streamed to [DONE]
-    std::size_t aborted = 0;    // the client went away mid-stream
+    std::size_t completed = 0;                         // streamed to [DONE]
+    std::size_t aborted = 0;                           // the client went away mid-stream
     std::chrono::steady_clock::time_point last_end{};  // when the last stream ended
   };
   stream_counts streams() const;

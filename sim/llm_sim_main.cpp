@@ -16,7 +16,8 @@ volatile std::sig_atomic_t interrupted = 0;
 const char* usage =
     "Usage: llm-sim [options]\n"
     "  --listen=HOST:PORT     address (default 127.0.0.1:18081); the API is at /v1/chat/completions\n"
-    "  --reply=TEXT           a reply; repeat for several: the n-th caller turn gets the n-th; {user} is the caller's words\n"
+    "  --reply=TEXT           a reply; repeat for several: the n-th caller turn gets the n-th; {user} is the "
+    "caller's words\n"
     "  --first-token-ms=MS    delay before the first token (default 150)\n"
     "  --token-ms=MS          delay between tokens (default 20)\n"
     "  --api-key=KEY          require \"Authorization: Bearer KEY\"\n";
@@ -25,7 +26,8 @@ const char* usage =
 
 int main(int argc, char** argv) {
   using namespace parley;
-  auto args = sim::parse_cli(argc, argv, {"listen", "reply", "first-token-ms", "token-ms", "api-key"}, {"help"});
+  auto args =
+      sim::parse_cli(argc, argv, {"listen", "reply", "first-token-ms", "token-ms", "api-key"}, {"help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "llm-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
@@ -49,7 +51,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   io.start();
-  std::printf("llm-sim on http://%s:%u/v1 (%zu scripted replies)\n", listen->first.c_str(), *port, o.replies.size());
+  std::printf("llm-sim on http://%s:%u/v1 (%zu scripted replies)\n", listen->first.c_str(), *port,
+              o.replies.size());
   std::fflush(stdout);
   std::signal(SIGINT, [](int) { interrupted = 1; });
   std::signal(SIGTERM, [](int) { interrupted = 1; });

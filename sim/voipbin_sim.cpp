@@ -41,10 +41,9 @@ net::http_response json_response(int status, const json& body) {
 
 // The real error envelope (voipbin-api.md §2).
 net::http_response error_response(int status, const std::string& reason, const std::string& message) {
-  static const std::map<int, std::string> names = {{400, "INVALID_ARGUMENT"}, {401, "UNAUTHENTICATED"},
-                                                   {403, "PERMISSION_DENIED"}, {404, "NOT_FOUND"},
-                                                   {409, "ALREADY_EXISTS"},    {429, "RESOURCE_EXHAUSTED"},
-                                                   {500, "INTERNAL"}};
+  static const std::map<int, std::string> names = {
+      {400, "INVALID_ARGUMENT"}, {401, "UNAUTHENTICATED"},    {403, "PERMISSION_DENIED"}, {404, "NOT_FOUND"},
+      {409, "ALREADY_EXISTS"},   {429, "RESOURCE_EXHAUSTED"}, {500, "INTERNAL"}};
   auto it = names.find(status);
   return json_response(status, {{"error",
                                  {{"status", it == names.end() ? "INTERNAL" : it->second},
@@ -71,8 +70,8 @@ struct sim_call {
   scripted_call script;
   std::string status = "dialing";
   std::string transcribe_id;
-  std::size_t next = 0;           // next utterance
-  int says_since_utterance = 0;   // /say requests since the caller last spoke
+  std::size_t next = 0;                    // next utterance
+  int says_since_utterance = 0;            // /say requests since the caller last spoke
   clock_type::time_point last_activity{};  // last /say or utterance
   clock_type::time_point last_utterance{};
   clock_type::time_point progressing_at{};
@@ -96,7 +95,8 @@ struct subscriber {
 }  // namespace
 
 struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
-  state(asio::io_context& io, voipbin_sim_options o) : io(io), opts(std::move(o)), tick(io), rng(std::random_device{}()) {}
+  state(asio::io_context& io, voipbin_sim_options o)
+      : io(io), opts(std::move(o)), tick(io), rng(std::random_device{}()) {}
 
   // ---- bookkeeping (all under `mutex`) ----
   asio::io_context& io;
@@ -241,12 +241,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                 {"tm_create", now_rfc3339()}};
     publish("transcribe_speech_started", speech);
     publish("transcribe_speech_ended", speech);
-    json transcript{{"id", new_uuid(rng)},
-                    {"customer_id", opts.customer_id},
-                    {"transcribe_id", t.id},
-                    {"direction", "in"},
-                    {"message", text},
-                    {"tm_transcript", "0001-01-01T00:00:05.1Z"},
+    json transcript{{"id", new_uuid(rng)},       {"customer_id", opts.customer_id},
+                    {"transcribe_id", t.id},     {"direction", "in"},
+                    {"message", text},           {"tm_transcript", "0001-01-01T00:00:05.1Z"},
                     {"tm_create", now_rfc3339()}};
     publish("transcript_created", transcript);
   }
@@ -276,8 +273,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   net::http_response route(const net::server_request& req) {
     auto path = req.path();
     const std::string prefix = "/v1.0";
-    recorded_request rec{req.method, path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
-                         req.body, req.query("accesskey") == opts.accesskey, 0, {}, clock_type::now()};
+    recorded_request rec{req.method,
+                         path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
+                         req.body,
+                         req.query("accesskey") == opts.accesskey,
+                         0,
+                         {},
+                         clock_type::now()};
     log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
@@ -293,9 +295,11 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     json body;
     if (!req.body.empty()) {
       body = json::parse(req.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object()) return error_response(400, "INVALID_JSON_BODY", "invalid JSON body");
+      if (body.is_discarded() || !body.is_object())
+        return error_response(400, "INVALID_JSON_BODY", "invalid JSON body");
     }
-    if (parts.size() >= 2 && !voipbin::is_uuid(parts[1])) return error_response(400, "INVALID_ID", "invalid id");
+    if (parts.size() >= 2 && !voipbin::is_uuid(parts[1]))
+      return error_response(400, "INVALID_ID", "invalid id");
 
     if (parts[0] == "transcribes") return transcribes_api(req.method, parts, body);
     if (parts[0] == "speakings") return speakings_api(req.method, parts, body);
@@ -303,7 +307,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return error_response(404, "NOT_FOUND", "no such resource");
   }
 
-  net::http_response transcribes_api(const std::string& method, const std::vector<std::string>& p, const json& body) {
+  net::http_response transcribes_api(const std::string& method, const std::vector<std::string>& p,
+                                     const json& body) {
     if (method == "POST" && p.size() == 1) {
       auto ref_type = body.value("reference_type", "");
       auto ref_id = body.value("reference_id", "");
@@ -338,11 +343,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return error_response(404, "NOT_FOUND", "not found");
   }
 
-  net::http_response speakings_api(const std::string& method, const std::vector<std::string>& p, const json& body) {
+  net::http_response speakings_api(const std::string& method, const std::vector<std::string>& p,
+                                   const json& body) {
     if (method == "POST" && p.size() == 1) {
       auto ref_type = body.value("reference_type", "");
       auto ref_id = body.value("reference_id", "");
-      if (ref_type != "call" && ref_type != "confbridge") return error_response(400, "INVALID_ARGUMENT", "invalid reference_type");
+      if (ref_type != "call" && ref_type != "confbridge")
+        return error_response(400, "INVALID_ARGUMENT", "invalid reference_type");
       if (!voipbin::is_uuid(ref_id)) return error_response(400, "INVALID_ARGUMENT", "invalid reference_id");
       auto direction = body.value("direction", "");
       if (direction != "" && direction != "in" && direction != "out" && direction != "both")
@@ -350,7 +357,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       for (auto& [_, s] : speakings)
         if (s.call_id == ref_id && (s.status == "active" || s.status == "initiating"))
           return error_response(500, "INTERNAL", "internal error");  // §4.1: a live one exists
-      sim_speaking s{new_uuid(rng), ref_id, body.value("language", ""), body.value("voice_id", ""), direction, "active"};
+      sim_speaking s{new_uuid(rng), ref_id,  body.value("language", ""), body.value("voice_id", ""),
+                     direction,     "active"};
       speakings[s.id] = s;
       return json_response(201, speaking_json(s));
     }
@@ -361,7 +369,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (method == "GET" && p.size() == 2) return json_response(200, speaking_json(s));
     if (method != "POST" || p.size() != 3) return error_response(404, "NOT_FOUND", "not found");
     if (p[2] == "say") {
-      auto text = body.is_object() && body.contains("text") && body["text"].is_string() ? body["text"].get<std::string>() : "";
+      auto text = body.is_object() && body.contains("text") && body["text"].is_string()
+                      ? body["text"].get<std::string>()
+                      : "";
       if (text.empty()) return error_response(400, "INVALID_ARGUMENT", "text is required");
       if (text.size() > 5000) return error_response(400, "INVALID_ARGUMENT", "text is too long");
       if (s.status != "active") return error_response(404, "RESOURCE_NOT_FOUND", "speaking is not active");
@@ -418,7 +428,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::variant<net::ws_peer_callbacks, net::http_response> upgrade(const net::server_request& req,
                                                                    std::shared_ptr<net::ws_peer> peer) {
     if (req.path() != "/v1.0/ws") return net::http_response{404, {}, "not found"};
-    if (req.query("accesskey") != opts.accesskey) return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
+    if (req.query("accesskey") != opts.accesskey)
+      return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
     auto key = peer.get();
     {
       std::lock_guard lock{mutex};
@@ -467,7 +478,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
 voipbin_sim::voipbin_sim(asio::io_context& io, voipbin_sim_options options)
     : s_(std::make_shared<state>(io, std::move(options))) {}
 
-voipbin_sim::~voipbin_sim() { stop(); }
+voipbin_sim::~voipbin_sim() {
+  stop();
+}
 
 result<uint16_t> voipbin_sim::start(const std::string& host, uint16_t port) {
   std::weak_ptr<state> weak = s_;
@@ -476,8 +489,8 @@ result<uint16_t> voipbin_sim::start(const std::string& host, uint16_t port) {
       [weak](net::server_request req, std::shared_ptr<net::server_reply> reply) {
         if (auto self = weak.lock()) reply->respond(self->handle(req));
       },
-      [weak](const net::server_request& req, std::shared_ptr<net::ws_peer> peer)
-          -> std::variant<net::ws_peer_callbacks, net::http_response> {
+      [weak](const net::server_request& req,
+             std::shared_ptr<net::ws_peer> peer) -> std::variant<net::ws_peer_callbacks, net::http_response> {
         if (auto self = weak.lock()) return self->upgrade(req, std::move(peer));
         return net::http_response{503, {}, ""};
       });

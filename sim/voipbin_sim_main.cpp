@@ -40,8 +40,9 @@ std::vector<parley::sim::scripted_call> builtin_script() {
 
 int main(int argc, char** argv) {
   using namespace parley;
-  auto args = sim::parse_cli(argc, argv, {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms"},
-                             {"exit-when-done", "silent", "help"});
+  auto args =
+      sim::parse_cli(argc, argv, {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms"},
+                     {"exit-when-done", "silent", "help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
@@ -71,12 +72,13 @@ int main(int argc, char** argv) {
   if (args.has("customer-id")) o.customer_id = args.get("customer-id", "");
   o.accesskey = args.get("accesskey", o.accesskey);
   o.quiet = std::chrono::milliseconds(std::stoi(args.get("quiet-ms", "400")));
-  if (!args.has("silent")) o.on_line = [&](const std::string& call, const std::string& line) {
-    auto t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::lock_guard lock{out_mutex};
-    std::printf("%7.2fs  %-8s %s\n", t, call.c_str(), line.c_str());
-    std::fflush(stdout);
-  };
+  if (!args.has("silent"))
+    o.on_line = [&](const std::string& call, const std::string& line) {
+      auto t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::lock_guard lock{out_mutex};
+      std::printf("%7.2fs  %-8s %s\n", t, call.c_str(), line.c_str());
+      std::fflush(stdout);
+    };
 
   net::io_runtime io{1};
   sim::voipbin_sim sim{io.context(), o};
@@ -86,8 +88,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   io.start();
-  std::printf("voipbin-sim on http://%s:%u/v1.0 (ws://%s:%u/v1.0/ws), customer %s; %zu calls once a client subscribes\n",
-              listen->first.c_str(), *port, listen->first.c_str(), *port, o.customer_id.c_str(), calls);
+  std::printf(
+      "voipbin-sim on http://%s:%u/v1.0 (ws://%s:%u/v1.0/ws), customer %s; %zu calls once a client "
+      "subscribes\n",
+      listen->first.c_str(), *port, listen->first.c_str(), *port, o.customer_id.c_str(), calls);
   std::fflush(stdout);
   for (std::size_t i = 0; i < calls; ++i) sim.place_call(script[i % script.size()]);
 
@@ -101,7 +105,8 @@ int main(int argc, char** argv) {
   int rc = 0;
   if (exit_when_done && !interrupted) {
     // Give the agent time to stop its sessions, then check that it did.
-    for (int i = 0; i < 100 && sim.live_speakings() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && sim.live_speakings() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto live = sim.live_speakings();
     std::printf("voipbin-sim: %zu calls ended; %zu REST requests; %zu speaking sessions left active\n",
                 sim.calls_finished(), sim.requests().size(), live);

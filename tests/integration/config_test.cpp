@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
-#include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <fstream>
 
 #include "process.hpp"
 
@@ -39,7 +39,8 @@ TEST(Config, MissingAccesskeyAndCustomer) {
 }
 
 TEST(Config, UnknownProvider) {
-  expect_refused({"--voipbin.accesskey=k", customer, "--llm.provider=hal9000"}, "llm.provider: unknown provider 'hal9000'");
+  expect_refused({"--voipbin.accesskey=k", customer, "--llm.provider=hal9000"},
+                 "llm.provider: unknown provider 'hal9000'");
 }
 
 TEST(Config, AdminPortInUse) {
@@ -51,8 +52,9 @@ TEST(Config, AdminPortInUse) {
   ASSERT_EQ(::listen(fd, 1), 0);
   socklen_t len = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  expect_refused({"--voipbin.accesskey=k", customer, "--admin.listen=127.0.0.1:" + std::to_string(ntohs(a.sin_port))},
-                 "admin.listen: ");
+  expect_refused(
+      {"--voipbin.accesskey=k", customer, "--admin.listen=127.0.0.1:" + std::to_string(ntohs(a.sin_port))},
+      "admin.listen: ");
   ::close(fd);
 }
 
@@ -72,11 +74,13 @@ TEST(Config, HelpListsEveryOption) {
   ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0);
   auto out = p.output();
   for (const char* name :
-       {"voipbin.api-url", "voipbin.ws-url", "voipbin.accesskey", "voipbin.customer-id", "events.mode",
-        "webhook.listen", "webhook.path", "webhook.secret", "llm.provider", "llm.base-url", "llm.api-key",
-        "llm.model", "llm.max-tokens", "llm.temperature", "llm.timeout", "agent.system-prompt", "agent.greeting",
-        "agent.language", "agent.voice-id", "agent.silence-timeout", "agent.silence-prompt", "agent.max-calls",
-        "admin.listen", "log.level", "log.format", "scheduler.policy", "scheduler.max-threads"})
+       {"voipbin.api-url",      "voipbin.ws-url",   "voipbin.accesskey",    "voipbin.customer-id",
+        "events.mode",          "webhook.listen",   "webhook.path",         "webhook.secret",
+        "llm.provider",         "llm.base-url",     "llm.api-key",          "llm.model",
+        "llm.max-tokens",       "llm.temperature",  "llm.timeout",          "agent.system-prompt",
+        "agent.greeting",       "agent.language",   "agent.voice-id",       "agent.silence-timeout",
+        "agent.silence-prompt", "agent.max-calls",  "admin.listen",         "log.level",
+        "log.format",           "scheduler.policy", "scheduler.max-threads"})
     EXPECT_NE(out.find(std::string("--") + name + "="), std::string::npos) << name;
   EXPECT_NE(out.find("(default: \"https://api.voipbin.net/v1.0\")"), std::string::npos);
 }

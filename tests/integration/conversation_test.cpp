@@ -61,7 +61,8 @@ class Conversation : public ::testing::Test {
     };
     args.insert(args.end(), extra.begin(), extra.end());
     parley = std::make_unique<test::child_process>(binary, args);
-    ASSERT_TRUE(eventually([&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
+    ASSERT_TRUE(eventually(
+        [&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
     ASSERT_EQ(voipbin->subscribers(), 1u) << parley->output();
   }
 
@@ -76,7 +77,8 @@ class Conversation : public ::testing::Test {
                                                  const std::string& suffix) {
     std::vector<sim::recorded_request> out;
     for (const auto& r : all)
-      if (r.path.size() >= suffix.size() && r.path.compare(r.path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      if (r.path.size() >= suffix.size() &&
+          r.path.compare(r.path.size() - suffix.size(), suffix.size(), suffix) == 0)
         out.push_back(r);
     return out;
   }
@@ -138,10 +140,9 @@ TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
   ASSERT_FALSE(transcribe_id.empty());
 
   // ...then the greeting and every sentence of every reply, one /say each, in order...
-  const std::vector<std::string> said = {greeting,
-                                         "Sure, a table for two.", "What time?",
-                                         "Seven thirty works.", "Anything else?",
-                                         "You're welcome.", "Goodbye!"};
+  const std::vector<std::string> said = {
+      greeting,         "Sure, a table for two.", "What time?", "Seven thirty works.",
+      "Anything else?", "You're welcome.",        "Goodbye!"};
   ASSERT_EQ(requests.size(), 2 + said.size() + 2) << "unexpected REST calls";
   for (std::size_t i = 0; i < said.size(); ++i) {
     const auto& r = requests[2 + i];
@@ -160,8 +161,8 @@ TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
   // agent's own voice (direction `out` transcripts) never became a user message.
   auto llm_requests = llm->requests();
   ASSERT_EQ(llm_requests.size(), 3u);
-  json expected = json::array({{{"role", "system"}, {"content", system_prompt}},
-                               {{"role", "assistant"}, {"content", greeting}}});
+  json expected = json::array(
+      {{{"role", "system"}, {"content", system_prompt}}, {{"role", "assistant"}, {"content", greeting}}});
   for (std::size_t turn = 0; turn < 3; ++turn) {
     expected.push_back({{"role", "user"}, {"content", caller[turn]}});
     auto body = json::parse(llm_requests[turn]);
@@ -181,7 +182,8 @@ TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
 TEST_F(Conversation, FirstSentenceIsSpokenBeforeTheModelFinishes) {
   sim::llm_sim_options lo;
   // A short first sentence, then a long tail streamed slowly.
-  lo.replies = {"Right away. " + std::string("one two three four five six seven eight nine ten eleven twelve.")};
+  lo.replies = {"Right away. " +
+                std::string("one two three four five six seven eight nine ten eleven twelve.")};
   lo.first_token_delay = std::chrono::milliseconds(20);
   lo.token_delay = std::chrono::milliseconds(100);
   // The caller waits out the pauses between tokens instead of taking the turn back.

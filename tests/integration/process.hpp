@@ -2,10 +2,10 @@
 // Runs a program as a child process with its output captured, for tests that exercise the
 // real parley binary.
 
+#include <sys/types.h>
 #include <chrono>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace parley::test {

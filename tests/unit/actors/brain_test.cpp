@@ -91,10 +91,11 @@ TEST_F(BrainTest, StreamsSentencesInOrderThenTheWholeReply) {
                        ADD_FAILURE() << why;
                        done = true;
                      },
-                     caf::after(std::chrono::seconds(10)) >> [&] {
-                       ADD_FAILURE() << "no reply";
-                       done = true;
-                     });
+                     caf::after(std::chrono::seconds(10)) >>
+                         [&] {
+                           ADD_FAILURE() << "no reply";
+                           done = true;
+                         });
   }
   EXPECT_TRUE(first);
   EXPECT_EQ(got, (std::vector<std::string>{"Hello there.", "How can I help?"}));
@@ -121,7 +122,8 @@ TEST_F(BrainTest, CancelAbortsTheHttpStream) {
       caf::after(std::chrono::seconds(10)) >> [&] { FAIL() << "no sentence"; });
   (*self)->send<caf::message_priority::high>(brain, atoms::cancel_v, uint64_t{1});
   // The server sees the client leave mid-stream, and nothing more of that reply arrives.
-  for (int i = 0; i < 200 && llm->streams().aborted == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && llm->streams().aborted == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(llm->streams().aborted, 1u);
   EXPECT_EQ(llm->streams().completed, 0u);
   bool quiet = true;
@@ -139,11 +141,12 @@ TEST_F(BrainTest, HttpErrorsBecomeReplyErrors) {
   auto brain = spawn_brain();
   (*self)->send(brain, atoms::think_v, uint64_t{3}, history);
   std::string why;
-  (*self)->receive([&](atoms::reply_error, uint64_t e, const std::string& w) {
-                     EXPECT_EQ(e, 3u);
-                     why = w;
-                   },
-                   caf::after(std::chrono::seconds(10)) >> [] { FAIL() << "no error"; });
+  (*self)->receive(
+      [&](atoms::reply_error, uint64_t e, const std::string& w) {
+        EXPECT_EQ(e, 3u);
+        why = w;
+      },
+      caf::after(std::chrono::seconds(10)) >> [] { FAIL() << "no error"; });
   EXPECT_NE(why.find("401"), std::string::npos) << why;
   EXPECT_NE(why.find("invalid api key"), std::string::npos) << why;
   (*self)->send_exit(brain, caf::exit_reason::user_shutdown);

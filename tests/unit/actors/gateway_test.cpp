@@ -25,7 +25,9 @@ const std::string customer = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
 const std::string call_id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 
 std::string call_frame(const std::string& id, const std::string& cust, const std::string& status) {
-  return json{{"id", id}, {"customer_id", cust}, {"type", "flow"}, {"source", json::object()}, {"status", status}}.dump();
+  return json{
+      {"id", id}, {"customer_id", cust}, {"type", "flow"}, {"source", json::object()}, {"status", status}}
+      .dump();
 }
 
 template <class Pred>
@@ -81,8 +83,10 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
       return out;
     };
     caf::anon_send(gw, atoms::frame_v, std::string("{garbage"));
-    caf::anon_send(gw, atoms::frame_v, std::string(R"({"id":"not-a-uuid","source":{},"status":"progressing"})"));
-    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, "11111111-2222-3333-4444-555555555555", "progressing"));
+    caf::anon_send(gw, atoms::frame_v,
+                   std::string(R"({"id":"not-a-uuid","source":{},"status":"progressing"})"));
+    caf::anon_send(gw, atoms::frame_v,
+                   call_frame(call_id, "11111111-2222-3333-4444-555555555555", "progressing"));
     EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 3; }));
     EXPECT_EQ(stats.events_invalid_total.value(), 2u);
     EXPECT_EQ(stats.events_unroutable_total.value(), 1u);
@@ -107,7 +111,8 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
   std::sort(paths.begin(), paths.end());
   // The transcribe is refused (the sim never placed this call); the speaking that was
   // created is stopped when the call ends.
-  EXPECT_EQ(paths, (std::vector<std::string>{"POST /speakings", "POST /speakings/{id}/stop", "POST /transcribes"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"POST /speakings", "POST /speakings/{id}/stop", "POST /transcribes"}));
   vsim.stop();
   io.stop();
 }

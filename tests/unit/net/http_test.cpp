@@ -8,7 +8,8 @@ using parley::test::NetTest;
 
 TEST_F(NetTest, RequestAndResponseRoundTrip) {
   auto base = serve([](net::server_request req, std::shared_ptr<net::server_reply> reply) {
-    reply->respond({201, {{"Content-Type", "application/json"}, {"X-Path", req.path()}},
+    reply->respond({201,
+                    {{"Content-Type", "application/json"}, {"X-Path", req.path()}},
                     req.method + " " + req.query("k") + " " + req.body});
   });
   auto req = get(base + "/a/b?k=v%20w");
@@ -81,8 +82,9 @@ TEST_F(NetTest, NonSuccessStreamIsReadWhole) {
   });
   std::promise<net::http_outcome> done;
   std::atomic<int> chunks{0};
-  client->stream(get(base + "/"), [&](std::string_view) { ++chunks; },
-                 [&](net::http_outcome o) { done.set_value(std::move(o)); });
+  client->stream(
+      get(base + "/"), [&](std::string_view) { ++chunks; },
+      [&](net::http_outcome o) { done.set_value(std::move(o)); });
   auto out = done.get_future().get();
   EXPECT_TRUE(out.ok());
   EXPECT_EQ(out.response.status, 503);

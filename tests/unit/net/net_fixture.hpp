@@ -29,7 +29,8 @@ class NetTest : public ::testing::Test {
 
   // Serves `handler` on a free loopback port and returns its base URL.
   std::string serve(net::request_handler handler, net::upgrade_handler upgrade = {}) {
-    auto s = net::http_server::listen(io.context(), {"127.0.0.1", 0, 4096}, std::move(handler), std::move(upgrade));
+    auto s = net::http_server::listen(io.context(), {"127.0.0.1", 0, 4096}, std::move(handler),
+                                      std::move(upgrade));
     EXPECT_TRUE(s) << s.error().message;
     server = *s;
     return "http://127.0.0.1:" + std::to_string(server->port());

@@ -1,13 +1,13 @@
 // TLS against a real OpenSSL server (`openssl s_server`), with a CA and certificates made
 // for the test: verification on, host names checked.
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "net_fixture.hpp"
 
@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+int run(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
 
 class TlsTest : public parley::test::NetTest {
  protected:
@@ -25,18 +27,22 @@ class TlsTest : public parley::test::NetTest {
     fs::create_directories(dir);
     auto d = dir.string();
     ASSERT_EQ(run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=parley-test-ca -keyout " + d +
-                  "/ca.key -out " + d + "/ca.pem"), 0);
+                  "/ca.key -out " + d + "/ca.pem"),
+              0);
     std::ofstream(dir / "ext.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    ASSERT_EQ(run("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d + "/srv.key -out " + d +
-                  "/srv.csr"), 0);
+    ASSERT_EQ(run("openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout " + d + "/srv.key -out " +
+                  d + "/srv.csr"),
+              0);
     ASSERT_EQ(run("openssl x509 -req -in " + d + "/srv.csr -CA " + d + "/ca.pem -CAkey " + d +
-                  "/ca.key -CAcreateserial -days 2 -extfile " + d + "/ext.cnf -out " + d + "/srv.pem"), 0);
+                  "/ca.key -CAcreateserial -days 2 -extfile " + d + "/ext.cnf -out " + d + "/srv.pem"),
+              0);
     port = 20000 + (::getpid() % 20000);
     pid = ::fork();
     if (pid == 0) {
       auto p = std::to_string(port);
-      ::execlp("openssl", "openssl", "s_server", "-quiet", "-accept", p.c_str(), "-cert", (d + "/srv.pem").c_str(),
-               "-key", (d + "/srv.key").c_str(), "-www", static_cast<char*>(nullptr));
+      ::execlp("openssl", "openssl", "s_server", "-quiet", "-accept", p.c_str(), "-cert",
+               (d + "/srv.pem").c_str(), "-key", (d + "/srv.key").c_str(), "-www",
+               static_cast<char*>(nullptr));
       std::_Exit(127);
     }
     // Wait until it accepts connections.

@@ -37,21 +37,25 @@ TEST_F(NetTest, WebSocketExchangesFramesAndReconnects) {
   std::vector<std::shared_ptr<net::ws_peer>> peers;
   std::vector<std::string> server_got;
   std::atomic<int> upgrades{0};
-  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> r) { r->respond({404, {}, ""}); },
-                    [&](const net::server_request& req, std::shared_ptr<net::ws_peer> peer)
-                        -> std::variant<net::ws_peer_callbacks, net::http_response> {
-                      if (req.query("key") != "k") return net::http_response{401, {}, "no"};
-                      ++upgrades;
-                      std::lock_guard lock{m};
-                      peers.push_back(peer);
-                      net::ws_peer_callbacks cb;
-                      cb.on_message = [&, peer](std::string t) {
-                        std::lock_guard lock{m};
-                        server_got.push_back(t);
-                        peer->send("echo:" + t);
-                      };
-                      return cb;
-                    });
+  auto base = serve(
+      [](net::server_request, std::shared_ptr<net::server_reply> r) {
+        r->respond({404, {}, ""});
+      },
+      [&](const net::server_request& req,
+          std::shared_ptr<net::ws_peer> peer) -> std::variant<net::ws_peer_callbacks, net::http_response> {
+        if (req.query("key") != "k") return net::http_response{401, {}, "no"};
+        ++upgrades;
+        std::lock_guard lock{m};
+        peers.push_back(peer);
+        net::ws_peer_callbacks cb;
+        // Weak: the session holds its callbacks, which must not hold the session.
+        cb.on_message = [&, weak = std::weak_ptr<net::ws_peer>(peer)](std::string t) {
+          std::lock_guard lock{m};
+          server_got.push_back(t);
+          if (auto p = weak.lock()) p->send("echo:" + t);
+        };
+        return cb;
+      });
   std::atomic<int> opens{0}, closes{0};
   std::vector<std::string> client_got;
   net::ws_options o;
@@ -93,12 +97,15 @@ TEST_F(NetTest, WebSocketExchangesFramesAndReconnects) {
 
 TEST_F(NetTest, WebSocketRefusedUpgradeIsRetried) {
   std::atomic<int> attempts{0};
-  serve([](net::server_request, std::shared_ptr<net::server_reply> r) { r->respond({404, {}, ""}); },
-        [&](const net::server_request&, std::shared_ptr<net::ws_peer>)
-            -> std::variant<net::ws_peer_callbacks, net::http_response> {
-          ++attempts;
-          return net::http_response{401, {}, "no"};
-        });
+  serve(
+      [](net::server_request, std::shared_ptr<net::server_reply> r) {
+        r->respond({404, {}, ""});
+      },
+      [&](const net::server_request&,
+          std::shared_ptr<net::ws_peer>) -> std::variant<net::ws_peer_callbacks, net::http_response> {
+        ++attempts;
+        return net::http_response{401, {}, "no"};
+      });
   std::atomic<int> closes{0}, opens{0};
   net::ws_options o;
   o.target = parse_url("ws://127.0.0.1:" + std::to_string(server->port()) + "/ws").value();

@@ -12,7 +12,8 @@ TEST(Metrics, RendersPrometheusText) {
   auto text = m.render();
   EXPECT_NE(text.find("\nparley_active_calls 2\n"), std::string::npos);
   EXPECT_NE(text.find("\nparley_turns_total 5\n"), std::string::npos);
-  EXPECT_NE(text.find("parley_rest_requests_total{endpoint=\"POST /speakings\",status=\"201\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("parley_rest_requests_total{endpoint=\"POST /speakings\",status=\"201\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("parley_turn_transcript_to_say_seconds_bucket{le=\"0.25\"} 0\n"), std::string::npos);
   EXPECT_NE(text.find("parley_turn_transcript_to_say_seconds_bucket{le=\"0.5\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("parley_turn_transcript_to_say_seconds_count 1\n"), std::string::npos);

@@ -21,7 +21,8 @@ TEST(OpenAiCodec, BuildsAStreamingChatRequest) {
 }
 
 TEST(OpenAiCodec, ParsesStreamDeltas) {
-  auto d = openai::parse_stream_data(R"({"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]})");
+  auto d = openai::parse_stream_data(
+      R"({"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]})");
   ASSERT_TRUE(d);
   EXPECT_EQ(d->text, "Hel");
   EXPECT_FALSE(d->done);

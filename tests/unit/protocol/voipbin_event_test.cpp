@@ -22,17 +22,20 @@ TEST(VoipbinEvent, ClassifiesABareCallByShape) {
 }
 
 TEST(VoipbinEvent, ClassifiesTranscriptsTranscribesAndSpeech) {
-  auto t = classify_frame(std::string(R"({"id":")") + call_id +
-                          R"(","transcribe_id":"x","direction":"in","message":"hi","tm_transcript":"0001-01-01T00:00:05.1Z"})");
+  auto t = classify_frame(
+      std::string(R"({"id":")") + call_id +
+      R"(","transcribe_id":"x","direction":"in","message":"hi","tm_transcript":"0001-01-01T00:00:05.1Z"})");
   ASSERT_TRUE(t);
   EXPECT_EQ(t->kind, event_kind::transcript);
   EXPECT_EQ(std::get<transcript>(t->resource).message, "hi");
 
-  auto tr = classify_frame(std::string(R"({"id":")") + call_id + R"(","reference_type":"call","status":"done"})");
+  auto tr =
+      classify_frame(std::string(R"({"id":")") + call_id + R"(","reference_type":"call","status":"done"})");
   ASSERT_TRUE(tr);
   EXPECT_EQ(tr->kind, event_kind::transcribe);
 
-  auto interim = classify_frame(std::string(R"({"id":")") + call_id + R"(","streaming_id":"s","message":"hel"})");
+  auto interim =
+      classify_frame(std::string(R"({"id":")") + call_id + R"(","streaming_id":"s","message":"hel"})");
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->kind, event_kind::speech_interim);
   auto bare = classify_frame(std::string(R"({"id":")") + call_id + R"(","streaming_id":"s"})");
@@ -46,7 +49,8 @@ TEST(VoipbinEvent, AcceptsLegacyWrappedFrames) {
   ASSERT_TRUE(ev);
   EXPECT_EQ(ev->kind, event_kind::speech_ended);
   EXPECT_EQ(ev->type, "transcribe_speech_ended");
-  auto hangup = classify_frame(std::string(R"({"type":"call_hangup","data":{"id":")") + call_id + R"(","status":"hangup"}})");
+  auto hangup = classify_frame(std::string(R"({"type":"call_hangup","data":{"id":")") + call_id +
+                               R"(","status":"hangup"}})");
   ASSERT_TRUE(hangup);
   EXPECT_EQ(hangup->kind, event_kind::call);
 }
@@ -61,7 +65,8 @@ TEST(VoipbinEvent, RejectsGarbageWithAReason) {
   ASSERT_FALSE(not_uuid);
   EXPECT_NE(not_uuid.error().message.find("UUID"), std::string::npos);
   // A speaking resource looks like a transcribe but its status says otherwise.
-  EXPECT_FALSE(classify_frame(std::string(R"({"id":")") + call_id + R"(","reference_type":"call","status":"active"})"));
+  EXPECT_FALSE(classify_frame(std::string(R"({"id":")") + call_id +
+                              R"(","reference_type":"call","status":"active"})"));
 }
 
 TEST(VoipbinRequests, BuildTheDocumentedBodies) {
