@@ -10,7 +10,7 @@ build="${2:-$root/build}"
 port_sim=28080
 port_admin=29090
 
-"$build/sim/voipbin-sim" --listen=127.0.0.1:$port_sim --calls="$calls" --quiet-ms=300 --exit-when-done --silent \
+"$build/sim/voipbin-sim" --listen=127.0.0.1:$port_sim --calls="$calls" --quiet-ms=300 --start-delay-ms=1000 --exit-when-done --silent \
   >/tmp/parley-load-sim.log 2>&1 &
 sim=$!
 sleep 0.3
@@ -21,7 +21,7 @@ sleep 0.3
   --log.level=warn >/tmp/parley-load.log 2>&1 &
 parley=$!
 trap 'kill $parley $sim 2>/dev/null || true' EXIT
-sleep 0.2
+sleep 0.7  # subscribed, calls not started yet (the sim waits 1 s)
 idle_kb=$(awk '/VmRSS/ {print $2}' /proc/$parley/status)
 start=$(date +%s.%N)
 wait $sim || true

@@ -113,6 +113,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::map<net::ws_peer*, subscriber> subscribers;
   std::size_t placed = 0;
   std::size_t finished = 0;
+  clock_type::time_point first_subscribed{};
   bool stopped = false;
 
   json call_json(const sim_call& c) const {
@@ -197,7 +198,12 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     std::lock_guard lock{mutex};
     if (stopped) return;
     auto now = clock_type::now();
-    if (!subscribers.empty()) {
+    if (subscribers.empty()) {
+      first_subscribed = {};
+    } else if (first_subscribed == clock_type::time_point{}) {
+      first_subscribed = now;
+    }
+    if (!subscribers.empty() && now - first_subscribed >= opts.start_delay) {
       for (auto& id : pending_calls) {
         auto& c = calls.at(id);
         c.status = "progressing";

@@ -28,6 +28,8 @@ struct voipbin_sim_options {
   std::string accesskey = "sim-accesskey";
   // The caller speaks once the agent has been quiet this long (after its greeting or answer).
   std::chrono::milliseconds quiet{400};
+  // Calls go `progressing` only once a client has been subscribed this long.
+  std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.
   std::chrono::milliseconds answer_timeout{10000};
   // Called for every line of the conversation ("caller: ..." / "agent: ...").
