@@ -13,6 +13,7 @@ CAF_ADD_ATOM(parley, parley::atoms, ws_down, "ws_down")
 // gateway <-> supervisor
 CAF_ADD_ATOM(parley, parley::atoms, transcript, "transcrpt")
 CAF_ADD_ATOM(parley, parley::atoms, hangup, "hangup")
+CAF_ADD_ATOM(parley, parley::atoms, hangup_call, "hangup_cl")
 CAF_ADD_ATOM(parley, parley::atoms, route, "route")
 CAF_ADD_ATOM(parley, parley::atoms, transcribe_done, "tr_done")
 // supervisor <-> children

@@ -8,6 +8,8 @@
 #include "actors/brain.hpp"
 #include "actors/children.hpp"
 #include "actors/messages.hpp"
+#include "actors/rest_bridge.hpp"
+#include "protocol/voipbin_requests.hpp"
 #include "protocol/metrics.hpp"
 
 namespace parley {
@@ -31,12 +33,22 @@ struct supervisor_state {
   chat_history history;
   std::string spoken;  // sentences of the current reply handed to speaking
   uint64_t silence_generation = 0;
+  int unanswered_prompts = 0;
   // Per-turn stamps for the latency histograms.
   clock_type::time_point t_transcript{};
   clock_type::time_point t_first_token{};
   bool first_say_seen = false;
   int turns = 0;
+  bool ended = false;  // sessions are being stopped
 };
+
+constexpr uint64_t hangup_tag = 1;
+
+// Roughly how long VoIPBIN needs to speak `text` (about 14 characters a second), so a
+// goodbye is heard before the hangup.
+std::chrono::milliseconds playout_time(const std::string& text) {
+  return std::chrono::milliseconds(std::min<std::size_t>(10000, 500 + text.size() * 70));
+}
 
 using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
 
@@ -71,7 +83,8 @@ void barge_in(supervisor_ptr self) {
 
 void end_call(supervisor_ptr self) {
   auto& st = self->state;
-  if (st.now == phase::ending) return;
+  if (st.ended) return;
+  st.ended = true;
   st.now = phase::ending;
   ++st.silence_generation;
   spdlog::info("call {}: ended after {} turns", st.call_id, st.turns);
@@ -133,7 +146,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         }
       }
     }
-    if (st.now == phase::ending && children_gone(st)) self->quit();
+    if (st.ended && children_gone(st)) self->quit();
   });
 
   return {
@@ -142,6 +155,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         if (st.now == phase::ending || text.empty()) return;
         if (st.now == phase::thinking || st.now == phase::speaking) barge_in(self);
         spdlog::info("call {}: caller: {}", st.call_id, text);
+        st.unanswered_prompts = 0;
         st.history.push_back({"user", std::move(text), false});
         ++st.epoch;
         st.now = phase::thinking;
@@ -199,8 +213,18 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       [=](atoms::silence, uint64_t generation) {
         auto& st = self->state;
         if (generation != st.silence_generation || st.now != phase::listening) return;
-        spdlog::info("call {}: caller silent for {} ms", st.call_id, st.rt->agent.silence_timeout.count());
-        say(self, st.rt->agent.silence_prompt);
+        const auto& agent = st.rt->agent;
+        if (agent.silence_max_prompts > 0 && st.unanswered_prompts >= agent.silence_max_prompts) {
+          spdlog::info("call {}: no answer to {} prompts, hanging up", st.call_id, st.unanswered_prompts);
+          say(self, agent.goodbye);
+          st.now = phase::ending;  // hear nothing more; the hangup event ends the call
+          ++st.silence_generation;
+          self->delayed_send(self, playout_time(agent.goodbye), atoms::hangup_call_v);
+          return;
+        }
+        ++st.unanswered_prompts;
+        spdlog::info("call {}: caller silent for {} ms", st.call_id, agent.silence_timeout.count());
+        say(self, agent.silence_prompt);
         arm_silence_timer(self);
       },
       [=](atoms::ready, const std::string& kind, const std::string& id) {
@@ -214,6 +238,17 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         // VoIPBIN ended transcription while the call lives: start a new session.
         spdlog::warn("call {}: transcribe ended early, starting a new one", st.call_id);
         self->send_exit(st.transcribe, caf::exit_reason::user_shutdown);
+      },
+      [=](atoms::hangup_call) {
+        auto& st = self->state;
+        send_rest(*st.rt, self->address(), hangup_tag, voipbin::hangup_call(st.call_id));
+        // VoIPBIN's call_hangup event ends the call; end it anyway if that never comes.
+        self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
+      },
+      [=](atoms::rest, uint64_t, const http_reply& r) {
+        if (!r.ok())
+          spdlog::warn("call {}: hangup failed: {} {}", self->state.call_id, r.status,
+                       r.error.empty() ? r.body : r.error);
       },
       [=](atoms::hangup) { end_call(self); },
       [=](atoms::deadline) {

@@ -43,6 +43,8 @@ struct agent_options {
   std::string voice_id;
   std::chrono::milliseconds silence_timeout{30000};
   std::string silence_prompt;
+  int silence_max_prompts = 2;  // unanswered prompts before goodbye and hangup; 0: never hang up
+  std::string goodbye;
   std::string error_prompt;
   std::size_t max_calls = 1000;
 };

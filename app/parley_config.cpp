@@ -73,6 +73,10 @@ parley_config::parley_config() {
            desc("seconds of caller silence before the silence prompt, 0 = never", d.agent_silence_timeout))
       .add(raw.agent_silence_prompt, "silence-prompt",
            desc("said after the silence timeout", d.agent_silence_prompt))
+      .add(raw.agent_silence_max_prompts, "silence-max-prompts",
+           desc("unanswered silence prompts before the goodbye and hangup, 0 = never hang up",
+                d.agent_silence_max_prompts))
+      .add(raw.agent_goodbye, "goodbye", desc("said before hanging up a silent call", d.agent_goodbye))
       .add(raw.agent_error_prompt, "error-prompt", desc("said when the LLM fails", d.agent_error_prompt))
       .add(raw.agent_max_calls, "max-calls",
            desc("calls handled at once; more are not answered", d.agent_max_calls));

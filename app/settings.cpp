@@ -124,6 +124,10 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (raw.agent_silence_timeout < 0) return bad("agent.silence-timeout", "must not be negative (0 disables)");
   s.agent.silence_timeout = millis(raw.agent_silence_timeout);
   s.agent.silence_prompt = raw.agent_silence_prompt;
+  if (raw.agent_silence_max_prompts < 0)
+    return bad("agent.silence-max-prompts", "must not be negative (0 never hangs up)");
+  s.agent.silence_max_prompts = raw.agent_silence_max_prompts;
+  s.agent.goodbye = raw.agent_goodbye;
   s.agent.error_prompt = raw.agent_error_prompt;
   if (raw.agent_max_calls < 1) return bad("agent.max-calls", "must be at least 1");
   s.agent.max_calls = static_cast<std::size_t>(raw.agent_max_calls);

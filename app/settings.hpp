@@ -39,6 +39,8 @@ struct raw_options {
   std::string agent_voice_id;
   double agent_silence_timeout = 30;
   std::string agent_silence_prompt = "Are you still there?";
+  int32_t agent_silence_max_prompts = 2;
+  std::string agent_goodbye = "I'll hang up now. Goodbye!";
   std::string agent_error_prompt = "Sorry, I had a problem there. Could you say that again?";
   int64_t agent_max_calls = 1000;
   std::string admin_listen = "127.0.0.1:9090";

@@ -321,6 +321,13 @@ class reply_impl : public server_reply {
 
   bool closed() const override { return session_->closed(); }
 
+  void drop() override {
+    post([this] {
+      state_ = state::done;
+      session_->close_now();
+    });
+  }
+
   ~reply_impl() override {
     // A handler that never answered would leave the client hanging: close the connection.
     if (state_ == state::streaming || state_ == state::fresh) {

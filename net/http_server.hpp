@@ -41,6 +41,8 @@ class server_reply {
   virtual void end_stream() = 0;
   // True once the connection is gone (the client left); later writes are dropped.
   virtual bool closed() const = 0;
+  // Closes the connection without finishing the reply (for fault injection).
+  virtual void drop() = 0;
 };
 
 // The server end of an accepted WebSocket. Thread-safe.

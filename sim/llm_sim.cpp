@@ -3,7 +3,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <functional>
+#include <optional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -71,6 +73,10 @@ struct streamer : std::enable_shared_from_this<streamer> {
       if (on_end) on_end(false);
       return;
     }
+    if (drop_after > 0 && i == drop_after) {
+      reply->drop();
+      return;
+    }
     if (i < tokens.size()) {
       reply->write_chunk(chunk(model, {{"content", tokens[i++]}}, nullptr));
       return wait(step);
@@ -87,6 +93,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
   std::vector<std::string> tokens;
   std::chrono::milliseconds first, step;
   std::size_t i = 0;
+  std::size_t drop_after = 0;  // close the connection after this many tokens (0: never)
   std::function<void(bool completed)> on_end;
 };
 
@@ -104,9 +111,25 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     if (body.is_discarded() || !body.is_object() || !body.contains("messages") ||
         !body["messages"].is_array())
       return reply->respond(error(400, "body must be a JSON object with messages"));
+    std::optional<llm_fault> fault;
     {
       std::lock_guard lock{mutex};
       bodies.push_back(req.body);
+      if (!faults.empty()) {
+        fault = faults.front();
+        faults.pop_front();
+      }
+    }
+    if (fault == llm_fault::http_500) return reply->respond(error(500, "the model is overloaded"));
+    if (fault == llm_fault::stall) {
+      stalled.push_back(reply);  // answered never; closed when the sim stops
+      return;
+    }
+    if (fault == llm_fault::malformed) {
+      reply->start_stream(200, {{"Content-Type", "text/event-stream"}});
+      reply->write_chunk("data: {\"choices\": [{\"delta\": \n\n");
+      reply->end_stream();
+      return;
     }
     // The n-th user turn of a conversation gets the n-th reply, so concurrent calls each
     // hear the script in order.
@@ -123,6 +146,13 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     for (auto pos = text.find("{user}"); pos != std::string::npos; pos = text.find("{user}"))
       text.replace(pos, 6, user);
     auto model = body.value("model", "sim");
+    if (fault == llm_fault::disconnect) {
+      auto s = std::make_shared<streamer>(io, std::move(reply), body.value("model", "sim"), tokenize_reply(text),
+                                          opts.first_token_delay, opts.token_delay);
+      s->drop_after = 2;
+      s->start();
+      return;
+    }
     if (body.value("stream", false)) {
       auto s = std::make_shared<streamer>(io, std::move(reply), model, tokenize_reply(text),
                                           opts.first_token_delay, opts.token_delay);
@@ -154,6 +184,8 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   std::shared_ptr<net::http_server> server;
   mutable std::mutex mutex;
   std::vector<std::string> bodies;
+  std::deque<llm_fault> faults;
+  std::vector<std::shared_ptr<net::server_reply>> stalled;
   std::size_t completed = 0;
   std::size_t aborted = 0;
   std::chrono::steady_clock::time_point last_stream_end{};
@@ -180,6 +212,13 @@ result<uint16_t> llm_sim::start(const std::string& host, uint16_t port) {
 
 void llm_sim::stop() {
   if (s_->server) s_->server->stop();
+  std::lock_guard lock{s_->mutex};
+  s_->stalled.clear();
+}
+
+void llm_sim::fail_next(llm_fault fault, int count) {
+  std::lock_guard lock{s_->mutex};
+  for (int i = 0; i < count; ++i) s_->faults.push_back(fault);
 }
 
 std::vector<std::string> llm_sim::requests() const {

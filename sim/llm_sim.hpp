@@ -26,6 +26,14 @@ struct llm_sim_options {
   std::string api_key;  // when set, requests must carry "Authorization: Bearer <key>"
 };
 
+// What the next request(s) get instead of a good reply.
+enum class llm_fault {
+  http_500,    // 500 with an OpenAI error body
+  stall,       // headers never come
+  malformed,   // a 200 stream whose chunk is not JSON
+  disconnect,  // the connection drops after the first tokens
+};
+
 class llm_sim {
  public:
   llm_sim(boost::asio::io_context& io, llm_sim_options options);
@@ -33,6 +41,9 @@ class llm_sim {
 
   result<uint16_t> start(const std::string& host, uint16_t port);
   void stop();
+
+  // The next `count` requests fail with `fault`. Thread-safe.
+  void fail_next(llm_fault fault, int count = 1);
 
   // Raw JSON bodies of the chat-completion requests received, in order. Thread-safe.
   std::vector<std::string> requests() const;

@@ -79,7 +79,7 @@ TEST(Config, HelpListsEveryOption) {
         "llm.provider",         "llm.base-url",     "llm.api-key",          "llm.model",
         "llm.max-tokens",       "llm.temperature",  "llm.timeout",          "agent.system-prompt",
         "agent.greeting",       "agent.language",   "agent.voice-id",       "agent.silence-timeout",
-        "agent.silence-prompt", "agent.max-calls",  "admin.listen",         "log.level",
+        "agent.silence-prompt", "agent.silence-max-prompts", "agent.goodbye", "agent.error-prompt", "agent.max-calls",  "admin.listen",         "log.level",
         "log.format",           "scheduler.policy", "scheduler.max-threads"})
     EXPECT_NE(out.find(std::string("--") + name + "="), std::string::npos) << name;
   EXPECT_NE(out.find("(default: \"https://api.voipbin.net/v1.0\")"), std::string::npos);

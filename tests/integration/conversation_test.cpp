@@ -42,6 +42,7 @@ class Conversation : public ::testing::Test {
     auto vport = voipbin->start("127.0.0.1", 0);
     auto lport = llm->start("127.0.0.1", 0);
     ASSERT_TRUE(vport && lport);
+    llm_port = *lport;
     io.start();
     admin_port = test::free_port();
     std::string v = "127.0.0.1:" + std::to_string(*vport);
@@ -88,6 +89,7 @@ class Conversation : public ::testing::Test {
   std::unique_ptr<sim::llm_sim> llm;
   std::unique_ptr<test::child_process> parley;
   int admin_port = 0;
+  uint16_t llm_port = 0;
 };
 
 }  // namespace
@@ -260,4 +262,76 @@ TEST_F(Conversation, SilencePromptWhenTheCallerSaysNothing) {
   EXPECT_EQ(says[0].body, json({{"text", greeting}}).dump());
   EXPECT_EQ(says[1].body, json({{"text", "Still there?"}}).dump());
   EXPECT_EQ(says[2].body, json({{"text", "Still there?"}}).dump());
+}
+
+TEST_F(Conversation, SilentCallerGetsPromptsThenGoodbyeAndHangup) {
+  sim::llm_sim_options lo;
+  start(lo,
+        {"--llm.provider=echo", "--agent.silence-timeout=0.3", "--agent.silence-prompt=\"Hello?\"",
+         "--agent.silence-max-prompts=2", "--agent.goodbye=\"Bye now.\""},
+        std::chrono::milliseconds(60000));  // this caller never speaks
+  auto call_id = voipbin->place_call({{"never said"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  std::vector<std::string> texts;
+  for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
+  EXPECT_EQ(texts, (std::vector<std::string>{greeting, "Hello?", "Hello?", "Bye now."}));
+  auto hangups = only(voipbin->requests(), "/hangup");
+  ASSERT_EQ(hangups.size(), 1u);
+  EXPECT_EQ(hangups[0].path, "/calls/" + call_id + "/hangup");
+  // The goodbye was sent before the hangup.
+  EXPECT_LT(only(voipbin->requests(), "/say").back().at, hangups[0].at);
+}
+
+class LlmFailure : public Conversation, public ::testing::WithParamInterface<sim::llm_fault> {};
+
+// Whatever goes wrong with the model, the caller hears the error prompt, the call goes on,
+// and the next turn is answered.
+TEST_P(LlmFailure, CallerHearsTheErrorPromptAndTheNextTurnWorks) {
+  sim::llm_sim_options lo;
+  lo.replies = {"Fine answer one.", "Fine answer two."};
+  lo.first_token_delay = std::chrono::milliseconds(10);
+  lo.token_delay = std::chrono::milliseconds(5);
+  start(lo, {"--agent.greeting=\"\"", "--llm.timeout=0.5", "--agent.error-prompt=\"Sorry, say again?\""});
+  llm->fail_next(GetParam());
+  voipbin->place_call({{"first try", "second try"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  std::vector<std::string> texts;
+  for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
+  ASSERT_GE(texts.size(), 2u);
+  EXPECT_EQ(texts[texts.size() - 2], "Sorry, say again?");
+  // The second turn's request carried the history and got the second reply.
+  EXPECT_EQ(texts.back(), "Fine answer two.");
+  EXPECT_EQ(llm->requests().size(), 2u);
+  EXPECT_NE(test::http_get(admin_port, "/metrics").find("\nparley_llm_errors_total 1\n"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, LlmFailure,
+                         ::testing::Values(sim::llm_fault::http_500, sim::llm_fault::stall,
+                                           sim::llm_fault::malformed, sim::llm_fault::disconnect),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case sim::llm_fault::http_500: return std::string("Http500");
+                             case sim::llm_fault::stall: return std::string("Stall");
+                             case sim::llm_fault::malformed: return std::string("MalformedStream");
+                             case sim::llm_fault::disconnect: return std::string("Disconnect");
+                           }
+                           return std::string("Unknown");
+                         });
+
+TEST_F(Conversation, ModelUnreachableThenBack) {
+  sim::llm_sim_options lo;
+  lo.replies = {"Back again."};
+  start(lo, {"--agent.greeting=\"\"", "--agent.error-prompt=\"Sorry, say again?\""}, std::chrono::milliseconds(1500));
+  llm->stop();  // connection refused from now on
+  voipbin->place_call({{"first try", "second try"}});
+  ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == 1; })) << parley->output();
+  EXPECT_EQ(only(voipbin->requests(), "/say")[0].body, json({{"text", "Sorry, say again?"}}).dump());
+  llm = std::make_unique<sim::llm_sim>(io.context(), lo);
+  ASSERT_TRUE(llm->start("127.0.0.1", llm_port));
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(says[1].body, json({{"text", "Back again."}}).dump());
 }

@@ -22,6 +22,8 @@ child_process::child_process(const std::string& program, const std::vector<std::
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    // Sockets of this process (the simulators' listeners) must not live on in the child.
+    ::close_range(3, ~0U, 0);
     std::vector<char*> argv;
     argv.push_back(const_cast<char*>(program.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

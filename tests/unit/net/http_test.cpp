@@ -120,3 +120,15 @@ TEST(ListenAddress, ParsesAndRejects) {
   EXPECT_FALSE(net::parse_listen_address("host:70000"));
   EXPECT_FALSE(net::parse_listen_address("not-an-ip:80"));
 }
+
+TEST_F(NetTest, StoppedServerRefusesConnections) {
+  auto base = serve([](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({200, {}, "ok"});
+  });
+  server->stop();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto req = get(base + "/");
+  req.timeout = std::chrono::milliseconds(2000);
+  auto out = fetch(req);
+  EXPECT_EQ(out.error, net::net_errc::connect) << out.error_text;
+}
