@@ -31,6 +31,7 @@ CAF_ADD_ATOM(parley, parley::atoms, first_token, "first_tok")
 // timers and io completions
 CAF_ADD_ATOM(parley, parley::atoms, silence, "silence")
 CAF_ADD_ATOM(parley, parley::atoms, retry, "retry")
+CAF_ADD_ATOM(parley, parley::atoms, poll, "poll")
 CAF_ADD_ATOM(parley, parley::atoms, deadline, "deadline")
 CAF_ADD_ATOM(parley, parley::atoms, rest, "rest")
 CAF_ADD_ATOM(parley, parley::atoms, chunk, "chunk")

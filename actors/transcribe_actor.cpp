@@ -14,7 +14,7 @@ namespace parley {
 
 namespace {
 
-enum tag : uint64_t { create_tag = 1, stop_tag = 2 };
+enum tag : uint64_t { create_tag = 1, stop_tag = 2, list_tag = 3 };
 constexpr int max_create_attempts = 3;
 
 struct transcribe_state {
@@ -24,10 +24,29 @@ struct transcribe_state {
   caf::actor_addr parent;
   std::string id;
   int attempts = 0;
+  bool creating = false;
   bool stopping = false;
 };
 
-caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self, std::shared_ptr<const runtime> rt,
+using transcribe_actor_ptr = caf::stateful_actor<transcribe_state>*;
+
+void stop_session(transcribe_actor_ptr self) {
+  auto& st = self->state;
+  send_rest(*st.rt, self->address(), stop_tag, voipbin::stop_transcribe(st.id));
+  // Do not hold the call up if VoIPBIN does not answer.
+  self->delayed_send(self, std::chrono::seconds(15), atoms::deadline_v);
+}
+
+void adopt(transcribe_actor_ptr self, const std::string& id, const char* how) {
+  auto& st = self->state;
+  st.id = id;
+  if (st.stopping) return stop_session(self);
+  spdlog::debug("call {}: transcribe {} {}", st.call_id, st.id, how);
+  if (auto p = caf::actor_cast<caf::actor>(st.parent))
+    self->send(p, atoms::ready_v, std::string("transcribe"), st.id);
+}
+
+caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const runtime> rt,
                                std::string call_id, caf::actor_addr parent) {
   auto& st = self->state;
   st.rt = std::move(rt);
@@ -36,6 +55,7 @@ caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self, std:
   auto create = [self] {
     auto& st = self->state;
     ++st.attempts;
+    st.creating = true;
     send_rest(*st.rt, self->address(), create_tag,
               voipbin::create_transcribe(st.call_id, st.rt->agent.language));
   };
@@ -43,31 +63,41 @@ caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self, std:
   return {
       [=](atoms::rest, uint64_t tag, http_reply& r) {
         auto& st = self->state;
-        if (tag == create_tag) {
-          if (st.stopping) return;
-          if (r.ok()) {
-            auto t = voipbin::parse_transcribe(r.body);
-            if (t) {
-              st.id = t->id;
-              spdlog::debug("call {}: transcribe {} started", st.call_id, st.id);
-              if (auto p = caf::actor_cast<caf::actor>(st.parent))
-                self->send(p, atoms::ready_v, std::string("transcribe"), st.id);
+        switch (tag) {
+          case create_tag:
+            st.creating = false;
+            if (r.ok()) {
+              if (auto t = voipbin::parse_transcribe(r.body)) return adopt(self, t->id, "started");
+              spdlog::warn("call {}: transcribe create answered an unreadable body", st.call_id);
+            } else if (r.status == 409) {
+              // Already progressing for this call and language (§4.2): adopt that session.
+              send_rest(*st.rt, self->address(), list_tag, voipbin::list_transcribes_of(st.call_id));
               return;
+            } else {
+              spdlog::warn("call {}: transcribe create failed: {} {}", st.call_id, r.status,
+                           r.error.empty() ? r.body : r.error);
             }
-            spdlog::warn("call {}: transcribe create answered an unreadable body: {}", st.call_id,
-                         t.error().message);
-          } else {
-            spdlog::warn("call {}: transcribe create failed: {} {}", st.call_id, r.status,
-                         r.error.empty() ? r.body : r.error);
-          }
-          bool retryable = r.status == 0 || r.status >= 500 || r.status == 429;
-          if (retryable && st.attempts < max_create_attempts)
-            self->delayed_send(self, std::chrono::seconds(1), atoms::retry_v);
-          return;
-        }
-        if (tag == stop_tag) {
-          if (!r.ok()) spdlog::warn("call {}: transcribe stop failed: {} {}", st.call_id, r.status, r.error);
-          self->quit();
+            if (st.stopping) return self->quit();
+            if ((r.status == 0 || r.status >= 500 || r.status == 429) && st.attempts < max_create_attempts)
+              self->delayed_send(self, std::chrono::seconds(1), atoms::retry_v);
+            return;
+          case list_tag:
+            if (auto list = r.ok() ? voipbin::parse_transcribe_list(r.body)
+                                   : result<std::vector<voipbin::transcribe>>(fail(""))) {
+              for (const auto& t : *list)
+                if (t.reference_id == st.call_id && t.status == "progressing" &&
+                    t.language == st.rt->agent.language)
+                  return adopt(self, t.id, "adopted (it was progressing already)");
+            }
+            spdlog::warn("call {}: transcribe said to exist but not found", st.call_id);
+            if (st.stopping) return self->quit();
+            if (st.attempts < max_create_attempts)
+              self->delayed_send(self, std::chrono::seconds(1), atoms::retry_v);
+            return;
+          case stop_tag:
+            if (!r.ok())
+              spdlog::warn("call {}: transcribe stop failed: {} {}", st.call_id, r.status, r.error);
+            return self->quit();
         }
       },
       [=](atoms::retry) {
@@ -77,9 +107,9 @@ caf::behavior transcribe_actor(caf::stateful_actor<transcribe_state>* self, std:
         auto& st = self->state;
         if (st.stopping) return;
         st.stopping = true;
-        if (st.id.empty()) return self->quit();
-        send_rest(*st.rt, self->address(), stop_tag, voipbin::stop_transcribe(st.id));
-        // Do not hold the call up if VoIPBIN does not answer.
+        if (!st.id.empty()) return stop_session(self);
+        if (!st.creating) return self->quit();
+        // The session being created is stopped when its answer arrives.
         self->delayed_send(self, std::chrono::seconds(15), atoms::deadline_v);
       },
       [=](atoms::deadline) { self->quit(); },

@@ -52,6 +52,18 @@ rest_request hangup_call(std::string_view id) {
   return {"POST", id_path("calls", id, "hangup"), ""};
 }
 
+rest_request list_speakings() {
+  return {"GET", "/speakings?page_size=100", ""};
+}
+
+rest_request get_speaking(std::string_view id) {
+  return {"GET", id_path("speakings", id, ""), ""};
+}
+
+rest_request list_transcribes_of(std::string_view call_id) {
+  return {"GET", "/transcribes?reference_type=call&reference_id=" + std::string(call_id), ""};
+}
+
 }  // namespace parley::voipbin
 
 #include "protocol/voipbin_resources.hpp"
@@ -61,6 +73,7 @@ namespace parley::voipbin {
 std::string endpoint_label(const rest_request& r) {
   std::string out = r.method + " ";
   std::string_view path = r.path;
+  path = path.substr(0, path.find('?'));
   std::size_t i = 0;
   while (i < path.size()) {
     auto next = path.find('/', i + 1);

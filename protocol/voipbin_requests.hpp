@@ -22,6 +22,11 @@ rest_request say(std::string_view speaking_id, std::string_view text);
 rest_request flush_speaking(std::string_view speaking_id);
 rest_request stop_speaking(std::string_view speaking_id);
 rest_request hangup_call(std::string_view call_id);
+// The first page (100, newest first) of the customer's speakings; the API has no filter.
+rest_request list_speakings();
+rest_request get_speaking(std::string_view speaking_id);
+// Transcribes of one call (the API filters by reference).
+rest_request list_transcribes_of(std::string_view call_id);
 
 }  // namespace parley::voipbin
 

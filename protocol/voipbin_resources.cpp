@@ -39,4 +39,30 @@ result<call> parse_call(std::string_view json) {
   return parse_with<call>(json, call_from_json);
 }
 
+namespace {
+
+template <class T, class F>
+result<std::vector<T>> parse_list(std::string_view text, F&& from) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail("list response is not a JSON object");
+  auto items = j.find("result");
+  if (items == j.end() || !items->is_array()) return fail("list response has no result array");
+  std::vector<T> out;
+  for (const auto& item : *items) {
+    if (!item.is_object()) continue;
+    auto value = from(item);
+    if (is_uuid(value.id)) out.push_back(std::move(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+result<std::vector<speaking>> parse_speaking_list(std::string_view json) {
+  return parse_list<speaking>(json, speaking_from_json);
+}
+result<std::vector<transcribe>> parse_transcribe_list(std::string_view json) {
+  return parse_list<transcribe>(json, transcribe_from_json);
+}
+
 }  // namespace parley::voipbin

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/result.hpp"
 
@@ -58,6 +59,11 @@ struct speaking {
 result<speaking> parse_speaking(std::string_view json);
 result<transcribe> parse_transcribe(std::string_view json);
 result<call> parse_call(std::string_view json);
+
+// Parse the `result` array of a list response (voipbin-api.md §3); items without a valid id
+// are skipped.
+result<std::vector<speaking>> parse_speaking_list(std::string_view json);
+result<std::vector<transcribe>> parse_transcribe_list(std::string_view json);
 
 // True for the canonical 8-4-4-4-12 hex form VoIPBIN uses for every id.
 bool is_uuid(std::string_view text);

@@ -85,6 +85,7 @@ struct sim_transcribe {
 
 struct sim_speaking {
   std::string id, call_id, language, voice_id, direction, status;
+  clock_type::time_point active_at{};  // when an `initiating` session turns `active`
 };
 
 struct subscriber {
@@ -307,14 +308,33 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (parts.size() >= 2 && !voipbin::is_uuid(parts[1]))
       return error_response(400, "INVALID_ID", "invalid id");
 
-    if (parts[0] == "transcribes") return transcribes_api(req.method, parts, body);
-    if (parts[0] == "speakings") return speakings_api(req.method, parts, body);
+    if (parts[0] == "transcribes") return transcribes_api(req, parts, body);
+    if (parts[0] == "speakings") return speakings_api(req, parts, body);
     if (parts[0] == "calls") return calls_api(req.method, parts);
     return error_response(404, "NOT_FOUND", "no such resource");
   }
 
-  net::http_response transcribes_api(const std::string& method, const std::vector<std::string>& p,
+  // The list envelope of every list endpoint (voipbin-api.md §3); newest first, one page.
+  template <class Map, class ToJson, class Keep>
+  net::http_response list(const Map& items, ToJson to_json, Keep keep) {
+    json result = json::array();
+    for (const auto& [_, item] : items)
+      if (keep(item)) result.push_back(to_json(item));
+    return json_response(200, {{"result", result}, {"next_page_token", ""}});
+  }
+
+  net::http_response transcribes_api(const net::server_request& req, const std::vector<std::string>& p,
                                      const json& body) {
+    const auto& method = req.method;
+    if (method == "GET" && p.size() == 1) {
+      auto ref_type = req.query("reference_type");
+      auto ref_id = req.query("reference_id");
+      if (ref_type.empty() != ref_id.empty())
+        return error_response(400, "INVALID_REFERENCE_FILTER", "reference_type and reference_id go together");
+      return list(
+          transcribes, [&](const sim_transcribe& t) { return transcribe_json(t); },
+          [&](const sim_transcribe& t) { return ref_id.empty() || t.call_id == ref_id; });
+    }
     if (method == "POST" && p.size() == 1) {
       auto ref_type = body.value("reference_type", "");
       auto ref_id = body.value("reference_id", "");
@@ -349,8 +369,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return error_response(404, "NOT_FOUND", "not found");
   }
 
-  net::http_response speakings_api(const std::string& method, const std::vector<std::string>& p,
+  net::http_response speakings_api(const net::server_request& req, const std::vector<std::string>& p,
                                    const json& body) {
+    const auto& method = req.method;
+    if (method == "GET" && p.size() == 1)
+      return list(
+          speakings, [&](const sim_speaking& s) { return speaking_json(s); },
+          [](const sim_speaking&) { return true; });
     if (method == "POST" && p.size() == 1) {
       auto ref_type = body.value("reference_type", "");
       auto ref_id = body.value("reference_id", "");
@@ -372,6 +397,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     auto it = speakings.find(p[1]);
     if (it == speakings.end()) return error_response(404, "RESOURCE_NOT_FOUND", "speaking not found");
     auto& s = it->second;
+    if (s.status == "initiating" && clock_type::now() >= s.active_at) s.status = "active";
     if (method == "GET" && p.size() == 2) return json_response(200, speaking_json(s));
     if (method != "POST" || p.size() != 3) return error_response(404, "NOT_FOUND", "not found");
     if (p[2] == "say") {
@@ -515,6 +541,42 @@ void voipbin_sim::stop() {
   }
   if (s_->server) s_->server->stop();
   asio::post(s_->io, [s = s_] { s->tick.cancel(); });
+}
+
+void voipbin_sim::stop_speakings_of(const std::string& call_id) {
+  std::lock_guard lock{s_->mutex};
+  for (auto& [_, s] : s_->speakings)
+    if (s.call_id == call_id) s.status = "stopped";
+}
+
+std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::milliseconds initiating_for) {
+  std::lock_guard lock{s_->mutex};
+  sim_speaking s{new_uuid(s_->rng),
+                 call_id,
+                 "en-US",
+                 "",
+                 "both",
+                 initiating_for.count() > 0 ? "initiating" : "active",
+                 clock_type::now() + initiating_for};
+  s_->speakings[s.id] = s;
+  return s.id;
+}
+
+std::string voipbin_sim::add_transcribe(const std::string& call_id) {
+  std::lock_guard lock{s_->mutex};
+  sim_transcribe t{new_uuid(s_->rng), call_id, "en-US", "progressing", new_uuid(s_->rng), new_uuid(s_->rng)};
+  s_->transcribes[t.id] = t;
+  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.transcribe_id = t.id;
+  return t.id;
+}
+
+void voipbin_sim::end_transcribes_of(const std::string& call_id) {
+  std::lock_guard lock{s_->mutex};
+  for (auto& [_, t] : s_->transcribes)
+    if (t.call_id == call_id && t.status == "progressing") {
+      t.status = "done";
+      s_->publish("transcribe_done", s_->transcribe_json(t));
+    }
 }
 
 std::string voipbin_sim::place_call(scripted_call call) {

@@ -59,6 +59,17 @@ class voipbin_sim {
   // Returns the call id. Thread-safe.
   std::string place_call(scripted_call call);
 
+  // Fault knobs (thread-safe).
+  // Stops the call's speaking sessions behind the client's back: /say answers 404.
+  void stop_speakings_of(const std::string& call_id);
+  // A live speaking session for the call that the client did not create (a second POST then
+  // answers 500); `initiating_for` > 0 keeps it `initiating` that long.
+  std::string add_speaking(const std::string& call_id, std::chrono::milliseconds initiating_for = {});
+  // A progressing transcribe the client did not create (a second POST then answers 409).
+  std::string add_transcribe(const std::string& call_id);
+  // VoIPBIN ends the call's transcription while the call goes on (transcribe_done).
+  void end_transcribes_of(const std::string& call_id);
+
   std::vector<recorded_request> requests() const;
   std::size_t calls_placed() const;
   std::size_t calls_finished() const;  // hung up

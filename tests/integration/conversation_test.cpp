@@ -1,98 +1,10 @@
 // The whole loop over real loopback sockets: voipbin-sim and llm-sim run in this process,
 // parley runs as its own process, exactly as a user starts it.
 
-#include <gtest/gtest.h>
-
-#include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
-
-#include "net/io_runtime.hpp"
-#include "process.hpp"
-#include "sim/llm_sim.hpp"
-#include "sim/voipbin_sim.hpp"
+#include "conversation_fixture.hpp"
 
 using namespace parley;
-using nlohmann::json;
-
-namespace {
-
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return p();
-}
-
-const std::string system_prompt = "You are a test agent.";
-const std::string greeting = "Hello, this is the test agent.";
-
-class Conversation : public ::testing::Test {
- protected:
-  void start(sim::llm_sim_options llm_opts, std::vector<std::string> extra = {},
-             std::chrono::milliseconds caller_patience = std::chrono::milliseconds(300),
-             const char* binary = PARLEY_BINARY) {
-    sim::voipbin_sim_options vo;
-    vo.quiet = caller_patience;
-    voipbin = std::make_unique<sim::voipbin_sim>(io.context(), vo);
-    llm = std::make_unique<sim::llm_sim>(io.context(), std::move(llm_opts));
-    auto vport = voipbin->start("127.0.0.1", 0);
-    auto lport = llm->start("127.0.0.1", 0);
-    ASSERT_TRUE(vport && lport);
-    llm_port = *lport;
-    io.start();
-    admin_port = test::free_port();
-    std::string v = "127.0.0.1:" + std::to_string(*vport);
-    std::vector<std::string> args = {
-        "--voipbin.api-url=http://" + v + "/v1.0",
-        "--voipbin.ws-url=ws://" + v + "/v1.0/ws",
-        "--voipbin.customer-id=" + vo.customer_id,
-        "--voipbin.accesskey=" + vo.accesskey,
-        "--llm.provider=openai",
-        "--llm.base-url=http://127.0.0.1:" + std::to_string(*lport) + "/v1",
-        "--llm.model=sim-model",
-        "--llm.api-key=sk-test-secret",
-        "--agent.system-prompt=" + system_prompt,
-        "--agent.greeting=" + greeting,
-        "--admin.listen=127.0.0.1:" + std::to_string(admin_port),
-        "--log.level=debug",
-    };
-    args.insert(args.end(), extra.begin(), extra.end());
-    parley = std::make_unique<test::child_process>(binary, args);
-    ASSERT_TRUE(eventually(
-        [&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
-    ASSERT_EQ(voipbin->subscribers(), 1u) << parley->output();
-  }
-
-  void TearDown() override {
-    if (parley) parley->terminate();
-    if (voipbin) voipbin->stop();
-    if (llm) llm->stop();
-    io.stop();
-  }
-
-  static std::vector<sim::recorded_request> only(const std::vector<sim::recorded_request>& all,
-                                                 const std::string& suffix) {
-    std::vector<sim::recorded_request> out;
-    for (const auto& r : all)
-      if (r.path.size() >= suffix.size() &&
-          r.path.compare(r.path.size() - suffix.size(), suffix.size(), suffix) == 0)
-        out.push_back(r);
-    return out;
-  }
-
-  net::io_runtime io{1};
-  std::unique_ptr<sim::voipbin_sim> voipbin;
-  std::unique_ptr<sim::llm_sim> llm;
-  std::unique_ptr<test::child_process> parley;
-  int admin_port = 0;
-  uint16_t llm_port = 0;
-};
-
-}  // namespace
+using namespace parley::test;
 
 TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
   sim::llm_sim_options lo;
@@ -312,10 +224,14 @@ INSTANTIATE_TEST_SUITE_P(Faults, LlmFailure,
                                            sim::llm_fault::malformed, sim::llm_fault::disconnect),
                          [](const auto& info) {
                            switch (info.param) {
-                             case sim::llm_fault::http_500: return std::string("Http500");
-                             case sim::llm_fault::stall: return std::string("Stall");
-                             case sim::llm_fault::malformed: return std::string("MalformedStream");
-                             case sim::llm_fault::disconnect: return std::string("Disconnect");
+                             case sim::llm_fault::http_500:
+                               return std::string("Http500");
+                             case sim::llm_fault::stall:
+                               return std::string("Stall");
+                             case sim::llm_fault::malformed:
+                               return std::string("MalformedStream");
+                             case sim::llm_fault::disconnect:
+                               return std::string("Disconnect");
                            }
                            return std::string("Unknown");
                          });
@@ -323,7 +239,8 @@ INSTANTIATE_TEST_SUITE_P(Faults, LlmFailure,
 TEST_F(Conversation, ModelUnreachableThenBack) {
   sim::llm_sim_options lo;
   lo.replies = {"Back again."};
-  start(lo, {"--agent.greeting=\"\"", "--agent.error-prompt=\"Sorry, say again?\""}, std::chrono::milliseconds(1500));
+  start(lo, {"--agent.greeting=\"\"", "--agent.error-prompt=\"Sorry, say again?\""},
+        std::chrono::milliseconds(1500));
   llm->stop();  // connection refused from now on
   voipbin->place_call({{"first try", "second try"}});
   ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == 1; })) << parley->output();
