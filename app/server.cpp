@@ -14,6 +14,7 @@
 #include "app/admin_routes.hpp"
 #include "app/logging.hpp"
 #include "app/parley_config.hpp"
+#include "app/webhook_routes.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
@@ -69,8 +70,20 @@ int run_parley(int argc, char** argv) {
   auto admin =
       net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port}, admin_routes(stats));
   if (!admin) return config_error("admin.listen: " + admin.error().message);
-  if (s.events_webhook)
-    return config_error("events.mode: webhook delivery is not available in this build; use websocket");
+  // Event sources reach the gateway through this weak address, set once it exists.
+  auto gateway_addr = std::make_shared<caf::actor_addr>();
+  auto to_gateway = [gateway_addr](auto... xs) {
+    if (auto g = caf::actor_cast<caf::actor>(*gateway_addr)) caf::anon_send(g, xs...);
+  };
+  std::shared_ptr<net::http_server> webhook;
+  if (s.events_webhook) {
+    auto hook = net::http_server::listen(
+        io.context(), {s.webhook_listen.host, s.webhook_listen.port, 256 * 1024},
+        webhook_routes(s.webhook_path, s.webhook_secret, stats,
+                       [to_gateway](std::string body) { to_gateway(atoms::frame_v, std::move(body)); }));
+    if (!hook) return config_error("webhook.listen: " + hook.error().message);
+    webhook = *hook;
+  }
 
   auto rt = std::make_shared<runtime>();
   rt->voipbin = s.voipbin;
@@ -83,12 +96,6 @@ int run_parley(int argc, char** argv) {
   {
     caf::actor_system sys{cfg};
     std::shared_ptr<net::ws_client> ws;
-    // The gateway is created after the WebSocket; the callbacks reach it through this weak
-    // address, set before the socket starts.
-    auto gateway_addr = std::make_shared<caf::actor_addr>();
-    auto to_gateway = [gateway_addr](auto... xs) {
-      if (auto g = caf::actor_cast<caf::actor>(*gateway_addr)) caf::anon_send(g, xs...);
-    };
     net::ws_options wo;
     wo.target = s.voipbin.ws.with_query("accesskey", s.voipbin.accesskey);
     net::ws_callbacks cb;
@@ -108,14 +115,16 @@ int run_parley(int argc, char** argv) {
     gateway->attach_functor([&gateway_done](const caf::error&) { gateway_done.set_value(); });
 
     io.start();
-    ws->start();
-    spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}", s.admin_listen.host,
-                 (*admin)->port(), s.llm.provider, s.voipbin.api.origin());
+    if (s.events_websocket) ws->start();
+    spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
+                 (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
+                 s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");
 
     int sig = 0;
     sigwait(&signals, &sig);
     spdlog::info("signal {}: ending calls and shutting down", sig);
     ws->stop();
+    if (webhook) webhook->stop();
     caf::anon_send(gateway, atoms::shutdown_v);
     auto done = gateway_done.get_future();
     if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {

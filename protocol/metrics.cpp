@@ -69,6 +69,7 @@ std::string metrics::render() const {
   c("parley_ws_connects_total", "WebSocket connections established.", ws_connects_total.value());
   c("parley_ws_disconnects_total", "WebSocket connections lost.", ws_disconnects_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
+  webhook_requests_total.render(out, "parley_webhook_requests_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
   turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
   turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");

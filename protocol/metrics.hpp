@@ -70,6 +70,7 @@ struct metrics {
   counter ws_connects_total;
   counter ws_disconnects_total;
   labelled_counter rest_requests_total;      // endpoint, status
+  labelled_counter webhook_requests_total;   // status
   histogram turn_event_to_llm_seconds;       // final transcript in -> LLM request sent
   histogram turn_first_token_seconds;        // LLM request sent -> first token
   histogram turn_token_to_say_seconds;       // first token -> first /say sent

@@ -9,8 +9,11 @@
 #include <random>
 #include <set>
 
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
+#include "net/tls_context.hpp"
 #include "protocol/voipbin_resources.hpp"
+#include "protocol/webhook_signature.hpp"
 
 namespace parley::sim {
 
@@ -105,6 +108,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   asio::steady_timer tick;
   std::mt19937_64 rng;
   std::shared_ptr<net::http_server> server;
+  std::unique_ptr<net::http_client> webhooks;  // set when opts.webhook_url is
+  url webhook_target;
   mutable std::mutex mutex;
   std::vector<recorded_request> log;
   std::map<std::string, sim_call> calls;
@@ -171,6 +176,12 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     std::string base = "customer_id:" + opts.customer_id + ":" + resource_name + ":";
     std::string forms[2] = {base + id, base + event_type + ":" + id};
     auto frame = resource.dump();
+    if (webhooks) {
+      json envelope{{"type", event_type}, {"data", resource}};
+      auto body = envelope.dump();
+      deliver_webhook(body, 1);
+      if (opts.webhook_twice) deliver_webhook(body, 1);
+    }
     for (auto& [_, sub] : subscribers) {
       for (const auto& topic : forms) {
         bool match = false;
@@ -179,6 +190,29 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         if (match) sub.peer->send(frame);
       }
     }
+  }
+
+  void deliver_webhook(const std::string& body, int attempt) {
+    net::http_request req;
+    req.method = "POST";
+    req.target = webhook_target;
+    req.body = body;
+    req.headers = {{"X-VoIPBIN-Signature", voipbin::webhook_signature(opts.webhook_secret, body)}};
+    req.timeout = std::chrono::seconds(30);
+    std::weak_ptr<state> weak = shared_from_this();
+    webhooks->send(req, [weak, body, attempt](net::http_outcome out) {
+      bool retry = !out.ok() || out.response.status >= 500;
+      if (!retry || attempt >= 3) return;
+      auto self = weak.lock();
+      if (!self) return;
+      auto timer = std::make_shared<asio::steady_timer>(self->io, std::chrono::seconds(1));
+      timer->async_wait([weak, body, attempt, timer](boost::system::error_code ec) {
+        auto self = weak.lock();
+        if (ec || !self) return;
+        std::lock_guard lock{self->mutex};
+        if (!self->stopped) self->deliver_webhook(body, attempt + 1);
+      });
+    });
   }
 
   void line(const sim_call& c, const std::string& text) {
@@ -199,12 +233,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     std::lock_guard lock{mutex};
     if (stopped) return;
     auto now = clock_type::now();
-    if (subscribers.empty()) {
+    bool has_client = !subscribers.empty() || webhooks;
+    if (!has_client) {
       first_subscribed = {};
     } else if (first_subscribed == clock_type::time_point{}) {
       first_subscribed = now;
     }
-    if (!subscribers.empty() && now - first_subscribed >= opts.start_delay) {
+    if (has_client && now - first_subscribed >= opts.start_delay) {
       for (auto& id : pending_calls) {
         auto& c = calls.at(id);
         c.status = "progressing";
@@ -515,6 +550,14 @@ voipbin_sim::~voipbin_sim() {
 }
 
 result<uint16_t> voipbin_sim::start(const std::string& host, uint16_t port) {
+  if (!s_->opts.webhook_url.empty()) {
+    auto target = parse_url(s_->opts.webhook_url);
+    if (!target) return fail("webhook url: " + target.error().message);
+    auto tls = net::make_client_tls_context({});
+    if (!tls) return tls.error();
+    s_->webhook_target = *target;
+    s_->webhooks = std::make_unique<net::http_client>(s_->io, *tls);
+  }
   std::weak_ptr<state> weak = s_;
   auto server = net::http_server::listen(
       s_->io, {host, port, 64 * 1024},

@@ -32,6 +32,11 @@ struct voipbin_sim_options {
   std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.
   std::chrono::milliseconds answer_timeout{10000};
+  // Also deliver every event as a signed webhook POST to this URL (empty: WebSocket only),
+  // with VoIPBIN's retries: 3 attempts, 1 s apart, on connection errors and 5xx.
+  std::string webhook_url;
+  std::string webhook_secret;
+  bool webhook_twice = false;  // deliver each webhook twice (a retried delivery)
   // Called for every line of the conversation ("caller: ..." / "agent: ...").
   std::function<void(const std::string& call_label, const std::string& line)> on_line;
 };

@@ -29,6 +29,8 @@ const char* usage =
     "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
     "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
     "  --start-delay-ms=MS     wait this long after the first subscription before the calls start\n"
+    "  --webhook-url=URL       also deliver events as signed webhooks to URL\n"
+    "  --webhook-secret=S      the webhook signing secret (default sim-webhook-secret)\n"
     "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n"
     "  --silent                do not print the conversation\n";
 
@@ -41,9 +43,10 @@ std::vector<parley::sim::scripted_call> builtin_script() {
 
 int main(int argc, char** argv) {
   using namespace parley;
-  auto args =
-      sim::parse_cli(argc, argv, {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms", "start-delay-ms"},
-                     {"exit-when-done", "silent", "help"});
+  auto args = sim::parse_cli(argc, argv,
+                             {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms",
+                              "start-delay-ms", "webhook-url", "webhook-secret"},
+                             {"exit-when-done", "silent", "help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
@@ -74,6 +77,8 @@ int main(int argc, char** argv) {
   o.accesskey = args.get("accesskey", o.accesskey);
   o.quiet = std::chrono::milliseconds(std::stoi(args.get("quiet-ms", "400")));
   o.start_delay = std::chrono::milliseconds(std::stoi(args.get("start-delay-ms", "0")));
+  o.webhook_url = args.get("webhook-url", "");
+  o.webhook_secret = args.get("webhook-secret", "sim-webhook-secret");
   if (!args.has("silent"))
     o.on_line = [&](const std::string& call, const std::string& line) {
       auto t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -34,9 +36,12 @@ class Conversation : public ::testing::Test {
  protected:
   void start(sim::llm_sim_options llm_opts, std::vector<std::string> extra = {},
              std::chrono::milliseconds caller_patience = std::chrono::milliseconds(300),
-             const char* binary = PARLEY_BINARY) {
+             const char* binary = PARLEY_BINARY,
+             const std::function<void(sim::voipbin_sim_options&)>& tweak = {}) {
     sim::voipbin_sim_options vo;
     vo.quiet = caller_patience;
+    if (webhook_port == 0) webhook_port = test::free_port();
+    if (tweak) tweak(vo);
     voipbin = std::make_unique<sim::voipbin_sim>(io.context(), vo);
     llm = std::make_unique<sim::llm_sim>(io.context(), std::move(llm_opts));
     auto vport = voipbin->start("127.0.0.1", 0);
@@ -62,9 +67,12 @@ class Conversation : public ::testing::Test {
     };
     args.insert(args.end(), extra.begin(), extra.end());
     parley = std::make_unique<test::child_process>(binary, args);
-    ASSERT_TRUE(eventually(
-        [&] { return voipbin->subscribers() == 1 || parley->wait(std::chrono::milliseconds(0)); }));
-    ASSERT_EQ(voipbin->subscribers(), 1u) << parley->output();
+    bool websocket = std::find(extra.begin(), extra.end(), "--events.mode=webhook") == extra.end();
+    auto ready = [&] {
+      return (!websocket || voipbin->subscribers() == 1) && !test::http_get(admin_port, "/healthz").empty();
+    };
+    ASSERT_TRUE(eventually([&] { return ready() || parley->wait(std::chrono::milliseconds(0)); }));
+    ASSERT_TRUE(ready()) << parley->output();
   }
 
   void TearDown() override {
@@ -89,6 +97,7 @@ class Conversation : public ::testing::Test {
   std::unique_ptr<sim::llm_sim> llm;
   std::unique_ptr<test::child_process> parley;
   int admin_port = 0;
+  int webhook_port = 0;
   uint16_t llm_port = 0;
 };
 

@@ -79,7 +79,9 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-std::string http_get(int port, const std::string& path) {
+namespace {
+
+std::string exchange(int port, const std::string& request) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -89,15 +91,35 @@ std::string http_get(int port, const std::string& path) {
     ::close(fd);
     return {};
   }
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  ::send(fd, req.data(), req.size(), 0);
+  for (std::size_t sent = 0; sent < request.size();) {
+    auto n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
   std::string out;
   char buf[4096];
   ssize_t n;
   while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
   ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+std::string http_get(int port, const std::string& path) {
+  auto out = exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   auto body = out.find("\r\n\r\n");
   return body == std::string::npos ? std::string{} : out.substr(body + 4);
+}
+
+int http_status(int port, const std::string& method, const std::string& path, const std::string& body,
+                const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  auto out = exchange(port, req);
+  if (out.rfind("HTTP/1.1 ", 0) != 0) return 0;
+  return std::atoi(out.c_str() + 9);
 }
 
 }  // namespace parley::test

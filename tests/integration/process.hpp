@@ -34,4 +34,8 @@ int free_port();
 // GET http://127.0.0.1:port/path with a plain socket; returns the body ("" on failure).
 std::string http_get(int port, const std::string& path);
 
+// Sends one request with a plain socket; returns the response status (0 on failure).
+int http_status(int port, const std::string& method, const std::string& path, const std::string& body,
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 }  // namespace parley::test

@@ -1,0 +1,108 @@
+// Events by webhook (events.mode webhook or both): signed deliveries from voipbin-sim, and
+// what parley answers to bad ones.
+
+#include "conversation_fixture.hpp"
+#include "protocol/webhook_signature.hpp"
+
+using namespace parley;
+using namespace parley::test;
+
+namespace {
+
+const std::string secret = "whsec-test-0123456789";
+
+}  // namespace
+
+class Webhook : public Conversation {
+ protected:
+  void start_with(const std::string& mode, bool twice) {
+    webhook_port = free_port();
+    start({},
+          {"--llm.provider=echo", "--agent.greeting=\"\"", "--events.mode=" + mode,
+           "--webhook.listen=127.0.0.1:" + std::to_string(webhook_port), "--webhook.secret=" + secret},
+          std::chrono::milliseconds(300), PARLEY_BINARY, [&](sim::voipbin_sim_options& o) {
+            o.webhook_url = "http://127.0.0.1:" + std::to_string(webhook_port) + "/v1/webhook";
+            o.webhook_secret = secret;
+            o.webhook_twice = twice;
+          });
+  }
+
+  // Every event acted on once: one session of each kind, one /say per caller line.
+  void expect_one_conversation() {
+    ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+        << parley->output();
+    auto all = voipbin->requests();
+    std::size_t transcribes = 0, speakings = 0;
+    for (const auto& r : all) {
+      transcribes += r.method == "POST" && r.path == "/transcribes";
+      speakings += r.method == "POST" && r.path == "/speakings";
+    }
+    EXPECT_EQ(transcribes, 1u);
+    EXPECT_EQ(speakings, 1u);
+    auto says = only(all, "/say");
+    ASSERT_EQ(says.size(), 2u);
+    EXPECT_EQ(json::parse(says[0].body)["text"], "You said: one");
+    EXPECT_EQ(json::parse(says[1].body)["text"], "You said: two");
+  }
+
+  int post(const std::string& body, const std::string& signature, const std::string& path = "/v1/webhook") {
+    std::vector<std::pair<std::string, std::string>> h = {{"Content-Type", "application/json"}};
+    if (!signature.empty()) h.push_back({"X-VoIPBIN-Signature", signature});
+    return http_status(webhook_port, "POST", path, body, h);
+  }
+};
+
+TEST(WebhookSignature, MatchesHmacSha256) {
+  // RFC 4231-style check with a well-known vector.
+  EXPECT_EQ(voipbin::webhook_signature("key", "The quick brown fox jumps over the lazy dog"),
+            "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+  EXPECT_TRUE(voipbin::verify_webhook_signature(
+      "key", "The quick brown fox jumps over the lazy dog",
+      "sha256=F7BC83F430538424B13298E6AA6FB143EF4D59A14946175997479DBC2D1A3CD8"));
+  EXPECT_FALSE(voipbin::verify_webhook_signature(
+      "key", "The quick brown fox jumps over the lazy cat",
+      "sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"));
+  EXPECT_FALSE(voipbin::verify_webhook_signature("key", "x", "sha256="));
+}
+
+TEST_F(Webhook, ConversationOverRetriedWebhooksActsOnEachEventOnce) {
+  start_with("webhook", true);
+  voipbin->place_call({{"one", "two"}});
+  expect_one_conversation();
+  auto metrics = http_get(admin_port, "/metrics");
+  EXPECT_EQ(metrics.find("\nparley_events_duplicate_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("parley_webhook_requests_total{status=\"200\"}"), std::string::npos);
+}
+
+TEST_F(Webhook, BothSourcesDeliverTheSameEventsOnce) {
+  start_with("both", false);
+  voipbin->place_call({{"one", "two"}});
+  expect_one_conversation();
+}
+
+TEST_F(Webhook, BadDeliveriesAreRefusedWithoutActing) {
+  start_with("webhook", false);
+  std::string call = json{{"type", "call_progressing"},
+                          {"data",
+                           {{"id", "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"},
+                            {"customer_id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
+                            {"source", json::object()},
+                            {"status", "progressing"}}}}
+                         .dump();
+  EXPECT_EQ(post(call, ""), 401);
+  EXPECT_EQ(post(call, "sha256=" + std::string(64, '0')), 401);
+  EXPECT_EQ(post(call, voipbin::webhook_signature("another-secret", call)), 401);
+  std::string garbage = "{\"type\":";
+  EXPECT_EQ(post(garbage, voipbin::webhook_signature(secret, garbage)), 400);
+  std::string no_data = R"({"type":"call_hangup"})";
+  EXPECT_EQ(post(no_data, voipbin::webhook_signature(secret, no_data)), 400);
+  std::string huge(300 * 1024, 'x');
+  EXPECT_EQ(post(huge, voipbin::webhook_signature(secret, huge)), 413);
+  EXPECT_EQ(post(call, voipbin::webhook_signature(secret, call), "/elsewhere"), 404);
+  EXPECT_EQ(http_status(webhook_port, "GET", "/v1/webhook", ""), 405);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(voipbin->requests().empty()) << "a refused delivery was acted on";
+  // The same body, signed right, is acted on: parley answers the call.
+  EXPECT_EQ(post(call, voipbin::webhook_signature(secret, call)), 200);
+  EXPECT_TRUE(eventually([&] { return only(voipbin->requests(), "/speakings").size() >= 1; }));
+}
