@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
+#include <algorithm>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -28,6 +29,7 @@ namespace {
 class recent_set {
  public:
   explicit recent_set(std::size_t capacity) : capacity_(capacity) {}
+  bool contains(const std::string& key) const { return set_.count(key) > 0; }
   // False if `key` was seen recently.
   bool insert(const std::string& key) {
     if (!set_.insert(key).second) return false;
@@ -52,6 +54,8 @@ struct gateway_state {
   std::unordered_map<caf::actor_addr, std::string> call_of;      // supervisor -> call id
   std::unordered_map<std::string, std::string> transcribe_call;  // transcribe id -> call id
   recent_set seen{8192};
+  recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
+  std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
   bool shutting_down = false;
 };
 
@@ -67,11 +71,26 @@ std::string identity(const voipbin::event& ev) {
       ev.resource);
 }
 
+// Bad input is logged at warn the first time a reason is seen and then every 1000th time, so a
+// flood of garbage cannot flood the log; every occurrence is counted in the metrics.
+void log_rejected(gateway_state& st, const std::string& reason, std::size_t bytes) {
+  auto n = ++st.rejections[reason];
+  if (n == 1 || n % 1000 == 0)
+    spdlog::warn("frame ignored: {} ({} bytes; {} so far)", reason, bytes, n);
+  else
+    spdlog::debug("frame ignored: {} ({} bytes)", reason, bytes);
+}
+
 void on_call(gateway_ptr self, const voipbin::call& c) {
   auto& st = self->state;
   auto it = st.calls.find(c.id);
   if (c.status == "progressing") {
     if (it != st.calls.end() || st.shutting_down) return;
+    if (st.ended.contains(c.id)) {  // events arrive in any order: it hung up already
+      st.rt->stats->events_unroutable_total.inc();
+      spdlog::debug("call {}: progressing after its hangup, ignored", c.id);
+      return;
+    }
     if (st.calls.size() >= st.rt->agent.max_calls) {
       st.rt->stats->calls_rejected_total.inc();
       spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", c.id, st.rt->agent.max_calls);
@@ -85,6 +104,7 @@ void on_call(gateway_ptr self, const voipbin::call& c) {
     return;
   }
   if (c.status == "terminating" || c.status == "canceling" || c.status == "hangup") {
+    st.ended.insert(c.id);
     if (it != st.calls.end()) self->send(it->second, atoms::hangup_v);
   }
 }
@@ -163,7 +183,7 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
         auto ev = voipbin::classify_frame(frame);
         if (!ev) {
           st.rt->stats->events_invalid_total.inc();
-          spdlog::warn("frame ignored: {} ({} bytes)", ev.error().message, frame.size());
+          log_rejected(st, ev.error().message, frame.size());
           return;
         }
         on_event(self, *ev);

@@ -116,3 +116,44 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
   vsim.stop();
   io.stop();
 }
+
+TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
+  net::io_runtime io{1};
+  metrics stats;
+  sim::voipbin_sim vsim{io.context(), {}};
+  auto port = vsim.start("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  net::http_client http{io.context(), net::make_client_tls_context({}).value()};
+  io.start();
+  auto rt = std::make_shared<runtime>();
+  rt->voipbin.api = parse_url("http://127.0.0.1:" + std::to_string(*port) + "/v1.0").value();
+  rt->voipbin.accesskey = "sim-accesskey";
+  rt->voipbin.customer_id = customer;
+  rt->llm.provider = "echo";
+  rt->http = &http;
+  rt->stats = &stats;
+  {
+    caf::actor_system sys{test_config()};
+    auto gw = spawn_gateway(sys, rt);
+    // Hangup first, then a late progressing, a transcript for nobody and garbage, repeated.
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
+    std::string transcript = json{{"id", "6f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+                                  {"customer_id", customer},
+                                  {"transcribe_id", "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+                                  {"direction", "in"},
+                                  {"message", "hello?"},
+                                  {"tm_transcript", "0001-01-01T00:00:01Z"}}
+                                 .dump();
+    caf::anon_send(gw, atoms::frame_v, transcript);
+    for (int i = 0; i < 50; ++i) caf::anon_send(gw, atoms::frame_v, std::string("\x01\x02 not json"));
+    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 53; }));
+    EXPECT_EQ(stats.events_invalid_total.value(), 50u);
+    EXPECT_EQ(stats.events_unroutable_total.value(), 2u);  // the late progressing and the transcript
+    EXPECT_EQ(stats.calls_total.value(), 0u);
+    caf::anon_send(gw, atoms::shutdown_v);
+  }
+  EXPECT_TRUE(vsim.requests().empty());  // no REST call for any of it
+  vsim.stop();
+  io.stop();
+}
