@@ -1,8 +1,8 @@
 #include "actors/gateway.hpp"
 
 #include <spdlog/spdlog.h>
-#include <caf/all.hpp>
 #include <algorithm>
+#include <caf/all.hpp>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -10,8 +10,11 @@
 
 #include "actors/atoms.hpp"
 #include "actors/call_supervisor.hpp"
+#include "actors/messages.hpp"
+#include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/voipbin_event.hpp"
+#include "protocol/voipbin_requests.hpp"
 
 namespace parley {
 
@@ -56,6 +59,11 @@ struct gateway_state {
   recent_set seen{8192};
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
+  // Reconciliation after a reconnect: what each REST answer is about.
+  enum class check { call, call_list, transcribe };
+  std::unordered_map<uint64_t, std::pair<check, std::string>> checks;
+  uint64_t next_tag = 0;
+  bool connected_before = false;
   bool shutting_down = false;
 };
 
@@ -151,6 +159,58 @@ void on_event(gateway_ptr self, voipbin::event& ev) {
   }
 }
 
+// Events sent while the WebSocket was down are lost (voipbin-api.md §6.2): ask VoIPBIN how the
+// calls parley holds are doing, whether their transcription still runs, and which calls
+// reached `progressing` meanwhile.
+void reconcile(gateway_ptr self) {
+  auto& st = self->state;
+  auto ask = [&](gateway_state::check kind, const std::string& id, const voipbin::rest_request& r) {
+    auto tag = ++st.next_tag;
+    st.checks[tag] = {kind, id};
+    send_rest(*st.rt, self->address(), tag, r);
+  };
+  spdlog::info("reconnected: checking {} calls and looking for calls missed meanwhile", st.calls.size());
+  for (const auto& [id, _] : st.calls) ask(gateway_state::check::call, id, voipbin::get_call(id));
+  for (const auto& [tid, _] : st.transcribe_call)
+    ask(gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
+  ask(gateway_state::check::call_list, "", voipbin::list_calls());
+}
+
+void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
+  auto& st = self->state;
+  auto it = st.checks.find(tag);
+  if (it == st.checks.end()) return;
+  auto [kind, id] = it->second;
+  st.checks.erase(it);
+  if (st.shutting_down) return;
+  switch (kind) {
+    case gateway_state::check::call: {
+      auto c = r.ok() ? voipbin::parse_call(r.body) : result<voipbin::call>(fail(""));
+      if (c) return on_call(self, *c);
+      if (r.status == 404) on_call(self, voipbin::call{id, st.rt->voipbin.customer_id, "hangup", "", ""});
+      return;
+    }
+    case gateway_state::check::call_list:
+      if (auto list =
+              r.ok() ? voipbin::parse_call_list(r.body) : result<std::vector<voipbin::call>>(fail(""))) {
+        for (const auto& c : *list)
+          if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id) on_call(self, c);
+      } else {
+        spdlog::warn("reconcile: call list unavailable: {} {}", r.status, r.error);
+      }
+      return;
+    case gateway_state::check::transcribe: {
+      auto t = r.ok() ? voipbin::parse_transcribe(r.body) : result<voipbin::transcribe>(fail(""));
+      if (!t || t->status != "done") return;
+      auto call = st.transcribe_call.find(id);
+      if (call == st.transcribe_call.end()) return;
+      if (auto sup = st.calls.find(call->second); sup != st.calls.end())
+        self->send(sup->second, atoms::transcribe_done_v);
+      return;
+    }
+  }
+}
+
 caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
   self->state.rt = std::move(rt);
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -172,7 +232,9 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
                            {"topics", subscription_topics(st.rt->voipbin.customer_id)}};
         if (st.rt->ws_send) st.rt->ws_send(sub.dump());
         spdlog::info("VoIPBIN WebSocket connected; subscribed");
+        if (std::exchange(st.connected_before, true)) reconcile(self);
       },
+      [=](atoms::rest, uint64_t tag, const http_reply& r) { on_check(self, tag, r); },
       [=](atoms::ws_down, const std::string& why) {
         self->state.rt->stats->ws_disconnects_total.inc();
         spdlog::warn("VoIPBIN WebSocket down: {}", why);

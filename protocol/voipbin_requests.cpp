@@ -52,6 +52,18 @@ rest_request hangup_call(std::string_view id) {
   return {"POST", id_path("calls", id, "hangup"), ""};
 }
 
+rest_request get_call(std::string_view id) {
+  return {"GET", id_path("calls", id, ""), ""};
+}
+
+rest_request list_calls() {
+  return {"GET", "/calls?page_size=100", ""};
+}
+
+rest_request get_transcribe(std::string_view id) {
+  return {"GET", id_path("transcribes", id, ""), ""};
+}
+
 rest_request list_speakings() {
   return {"GET", "/speakings?page_size=100", ""};
 }

@@ -25,6 +25,10 @@ rest_request hangup_call(std::string_view call_id);
 // The first page (100, newest first) of the customer's speakings; the API has no filter.
 rest_request list_speakings();
 rest_request get_speaking(std::string_view speaking_id);
+rest_request get_call(std::string_view call_id);
+// The first page (100, newest first) of the customer's calls.
+rest_request list_calls();
+rest_request get_transcribe(std::string_view transcribe_id);
 // Transcribes of one call (the API filters by reference).
 rest_request list_transcribes_of(std::string_view call_id);
 

@@ -64,5 +64,8 @@ result<std::vector<speaking>> parse_speaking_list(std::string_view json) {
 result<std::vector<transcribe>> parse_transcribe_list(std::string_view json) {
   return parse_list<transcribe>(json, transcribe_from_json);
 }
+result<std::vector<call>> parse_call_list(std::string_view json) {
+  return parse_list<call>(json, call_from_json);
+}
 
 }  // namespace parley::voipbin

@@ -64,6 +64,7 @@ result<call> parse_call(std::string_view json);
 // are skipped.
 result<std::vector<speaking>> parse_speaking_list(std::string_view json);
 result<std::vector<transcribe>> parse_transcribe_list(std::string_view json);
+result<std::vector<call>> parse_call_list(std::string_view json);
 
 // True for the canonical 8-4-4-4-12 hex form VoIPBIN uses for every id.
 bool is_uuid(std::string_view text);

@@ -233,13 +233,11 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     std::lock_guard lock{mutex};
     if (stopped) return;
     auto now = clock_type::now();
+    // Calls start once a client has been there (for start_delay); a client that drops later
+    // misses their events, as with the real service.
     bool has_client = !subscribers.empty() || webhooks;
-    if (!has_client) {
-      first_subscribed = {};
-    } else if (first_subscribed == clock_type::time_point{}) {
-      first_subscribed = now;
-    }
-    if (has_client && now - first_subscribed >= opts.start_delay) {
+    if (has_client && first_subscribed == clock_type::time_point{}) first_subscribed = now;
+    if (first_subscribed != clock_type::time_point{} && now - first_subscribed >= opts.start_delay) {
       for (auto& id : pending_calls) {
         auto& c = calls.at(id);
         c.status = "progressing";
@@ -480,6 +478,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   }
 
   net::http_response calls_api(const std::string& method, const std::vector<std::string>& p) {
+    if (method == "GET" && p.size() == 1)
+      return list(
+          calls, [&](const sim_call& c) { return call_json(c); }, [](const sim_call&) { return true; });
     if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
     auto it = calls.find(p[1]);
     if (it == calls.end()) return error_response(404, "CALL_NOT_FOUND", "call not found");
@@ -584,6 +585,18 @@ void voipbin_sim::stop() {
   }
   if (s_->server) s_->server->stop();
   asio::post(s_->io, [s = s_] { s->tick.cancel(); });
+}
+
+void voipbin_sim::drop_websockets() {
+  std::lock_guard lock{s_->mutex};
+  for (auto& [_, sub] : s_->subscribers) sub.peer->close();
+  s_->subscribers.clear();
+}
+
+void voipbin_sim::hang_up(const std::string& call_id) {
+  std::lock_guard lock{s_->mutex};
+  auto c = s_->calls.find(call_id);
+  if (c != s_->calls.end() && c->second.status == "progressing") s_->hang_up(c->second, "");
 }
 
 void voipbin_sim::stop_speakings_of(const std::string& call_id) {

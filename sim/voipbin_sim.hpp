@@ -65,6 +65,10 @@ class voipbin_sim {
   std::string place_call(scripted_call call);
 
   // Fault knobs (thread-safe).
+  // Closes every WebSocket; events published until the client is back are lost.
+  void drop_websockets();
+  // The caller hangs up now.
+  void hang_up(const std::string& call_id);
   // Stops the call's speaking sessions behind the client's back: /say answers 404.
   void stop_speakings_of(const std::string& call_id);
   // A live speaking session for the call that the client did not create (a second POST then

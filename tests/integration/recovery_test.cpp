@@ -107,3 +107,31 @@ TEST_F(Recovery, TranscriptionEndedEarlyIsStartedAgain) {
   ASSERT_EQ(says.size(), 2u);
   EXPECT_EQ(text_of(says[1]), "You said: two");
 }
+
+TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
+  start_echo();
+  auto a = voipbin->place_call({{"one", "two"}});
+  ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == 1; })) << parley->output();
+  // While parley's socket is down, call A hangs up and call B starts: both events are lost.
+  voipbin->drop_websockets();
+  voipbin->hang_up(a);
+  auto b = voipbin->place_call({{"hello from b"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 2 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  auto all = voipbin->requests();
+  // A's sessions were stopped after the reconnect found it hung up...
+  EXPECT_EQ(only(all, "/calls/" + a).size(), 1u);
+  std::size_t stops = 0;
+  for (const auto& r : all) stops += r.path.size() > 5 && r.path.compare(r.path.size() - 5, 5, "/stop") == 0;
+  EXPECT_EQ(stops, 4u);  // speaking and transcribe of both calls
+  // ...and B was answered although its progressing event never arrived.
+  auto says = only(all, "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(json::parse(says[1].body)["text"], "You said: hello from b");
+  std::size_t b_creates = 0;
+  for (const auto& r : all)
+    b_creates += r.method == "POST" && (r.path == "/transcribes" || r.path == "/speakings") &&
+                 json::parse(r.body)["reference_id"] == b;
+  EXPECT_EQ(b_creates, 2u);
+  EXPECT_NE(http_get(admin_port, "/metrics").find("\nparley_ws_connects_total 2\n"), std::string::npos);
+}
