@@ -16,13 +16,15 @@ struct http_reply {
   std::string body;         // response body (error bodies included)
   std::string error;        // transport failure ("timeout", "connect: ..."), empty on success
   std::string retry_after;  // Retry-After header, if any
+  bool rate_limited = false;  // the request waited for VoIPBIN's rate limit
 
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_reply& x) {
-  return f(caf::meta::type_name("http_reply"), x.status, x.body, x.error, x.retry_after);
+  return f(caf::meta::type_name("http_reply"), x.status, x.body, x.error, x.retry_after,
+           x.rate_limited);
 }
 
 template <class Inspector>

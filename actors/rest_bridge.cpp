@@ -6,6 +6,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "net/voipbin_scheduler.hpp"
 #include "protocol/metrics.hpp"
 
 namespace parley {
@@ -31,21 +32,17 @@ void deliver(const caf::actor_addr& to, Ts&&... xs) {
 
 }  // namespace
 
-net::request_handle send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                              const voipbin::rest_request& request) {
-  net::http_request req;
-  req.method = request.method;
-  req.target = rt.voipbin.api.with_path_suffix(request.path).with_query("accesskey", rt.voipbin.accesskey);
-  req.body = request.body;
-  req.timeout = rt.voipbin.request_timeout;
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag, const voipbin::rest_request& request) {
   auto* stats = rt.stats;
   auto label = voipbin::endpoint_label(request);
-  return rt.http->send(std::move(req), [to, tag, stats, label](net::http_outcome out) {
+  rt.voipbin_rest->submit(request, [to, tag, stats, label](net::http_outcome out, bool rate_limited) {
     if (stats) {
       auto status = out.ok() ? std::to_string(out.response.status) : std::string(net::to_string(out.error));
       stats->rest_requests_total.inc("endpoint=\"" + label + "\",status=\"" + status + "\"");
     }
-    deliver(to, atoms::rest_v, tag, to_reply(std::move(out)));
+    auto reply = to_reply(std::move(out));
+    reply.rate_limited = rate_limited;
+    deliver(to, atoms::rest_v, tag, std::move(reply));
   });
 }
 

@@ -11,9 +11,9 @@
 
 namespace parley {
 
-// Sends a VoIPBIN REST call; `to` receives (rest_atom, tag, http_reply).
-net::request_handle send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                              const voipbin::rest_request& request);
+// Sends a VoIPBIN REST call through the request scheduler; `to` receives
+// (rest_atom, tag, http_reply).
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag, const voipbin::rest_request& request);
 
 // Sends `request`; `to` receives (rest_atom, tag, http_reply).
 net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,

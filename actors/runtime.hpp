@@ -15,7 +15,8 @@ namespace parley {
 struct metrics;
 namespace net {
 class http_client;
-}
+class voipbin_scheduler;
+}  // namespace net
 
 struct voipbin_options {
   url api;  // e.g. https://api.voipbin.net/v1.0
@@ -23,6 +24,8 @@ struct voipbin_options {
   std::string accesskey;
   std::string customer_id;
   std::chrono::milliseconds request_timeout{10000};
+  double rate_limit = 16;  // requests per second (voipbin-api.md §8: 16.7 for access keys)
+  double rate_burst = 33;
 };
 
 struct llm_options {
@@ -53,7 +56,8 @@ struct runtime {
   voipbin_options voipbin;
   llm_options llm;
   agent_options agent;
-  net::http_client* http = nullptr;  // outlives every actor
+  net::http_client* http = nullptr;            // outlives every actor
+  net::voipbin_scheduler* voipbin_rest = nullptr;  // every VoIPBIN REST call; outlives every actor
   metrics* stats = nullptr;          // outlives every actor
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;

@@ -20,6 +20,7 @@
 #include "actors/children.hpp"
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
+#include "protocol/voipbin_requests.hpp"
 #include "protocol/voipbin_resources.hpp"
 
 namespace parley {
@@ -29,6 +30,7 @@ namespace {
 enum tag : uint64_t { create_tag = 1, say_tag, flush_tag, stop_tag, list_tag, poll_tag, stop_stale_tag };
 
 constexpr int max_create_attempts = 3;
+constexpr std::size_t say_limit = 5000;  // bytes of one /say (voipbin-api.md §4.1)
 constexpr int max_polls = 15;                   // of an `initiating` session, 200 ms apart
 constexpr int max_recreations_without_say = 3;  // 404s in a row before text is given up
 
@@ -54,6 +56,7 @@ struct speaking_state {
   std::optional<utterance> in_flight;  // the /say waiting for its answer
   uint64_t min_epoch = 0;              // text of older epochs was flushed
   uint64_t reported_epoch = 0;         // the last epoch whose first /say was reported
+  bool saturated = false;  // the last /say waited for the rate limit: merge what queues up
   bool creating = false;
   bool flush_in_flight = false;
   bool stopping = false;
@@ -79,6 +82,13 @@ void pump(speaking_actor_ptr self) {
   if (st.id.empty() || st.stopping || st.in_flight || st.flush_in_flight || st.queue.empty()) return;
   st.in_flight = std::move(st.queue.front());
   st.queue.pop_front();
+  // While VoIPBIN's rate limit holds requests back, send what has queued up as one /say
+  // (within its 5000-byte limit) instead of one request per sentence (DESIGN §5).
+  while (st.saturated && !st.queue.empty() && st.queue.front().epoch == st.in_flight->epoch &&
+         st.in_flight->text.size() + 1 + st.queue.front().text.size() <= say_limit) {
+    st.in_flight->text += ' ' + st.queue.front().text;
+    st.queue.pop_front();
+  }
   send_rest(*st.rt, self->address(), say_tag, voipbin::say(st.id, st.in_flight->text));
   if (st.in_flight->epoch > st.reported_epoch) {
     st.reported_epoch = st.in_flight->epoch;
@@ -181,6 +191,7 @@ void on_say(speaking_actor_ptr self, const http_reply& r) {
   auto& st = self->state;
   auto said = std::move(*st.in_flight);
   st.in_flight.reset();
+  st.saturated = r.rate_limited;
   if (r.ok()) {
     st.recreations = 0;
   } else if (r.status == 404 && !st.stopping) {
@@ -237,7 +248,7 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
       [=](atoms::say, uint64_t epoch, std::string& text) {
         auto& st = self->state;
         if (st.stopping || epoch < st.min_epoch || text.empty()) return;
-        st.queue.push_back({epoch, std::move(text)});
+        for (auto& piece : voipbin::split_say_text(text, say_limit)) st.queue.push_back({epoch, std::move(piece)});
         if (st.id.empty() && !st.creating && st.polling_id.empty()) create(self);
         pump(self);
       },

@@ -42,7 +42,10 @@ parley_config::parley_config() {
       .add(raw.voipbin_accesskey, "accesskey", "VoIPBIN access key (or VOIPBIN_ACCESSKEY); required")
       .add(raw.voipbin_customer_id, "customer-id", "VoIPBIN customer UUID; required")
       .add(raw.voipbin_request_timeout, "request-timeout",
-           desc("seconds before a VoIPBIN REST request fails", d.voipbin_request_timeout));
+           desc("seconds before a VoIPBIN REST request fails", d.voipbin_request_timeout))
+      .add(raw.voipbin_rate_limit, "rate-limit",
+           desc("VoIPBIN REST requests per second, all calls together", d.voipbin_rate_limit))
+      .add(raw.voipbin_rate_burst, "rate-burst", desc("VoIPBIN REST burst size", d.voipbin_rate_burst));
   opt_group{custom_options_, "tls"}.add(raw.tls_ca_file, "ca-file",
                                         "extra PEM CA bundle trusted besides the system store");
   opt_group{custom_options_, "events"}.add(raw.events_mode, "mode",

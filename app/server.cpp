@@ -19,6 +19,7 @@
 #include "net/http_server.hpp"
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
+#include "net/voipbin_scheduler.hpp"
 #include "net/ws_client.hpp"
 #include "protocol/metrics.hpp"
 
@@ -66,6 +67,10 @@ int run_parley(int argc, char** argv) {
   if (!tls) return config_error("tls.ca-file: " + tls.error().message);
   net::http_client http{io.context(), *tls};
   metrics stats;
+  net::voipbin_scheduler voipbin_rest{io.context(), http,
+                                      {s.voipbin.api, s.voipbin.accesskey, s.voipbin.request_timeout,
+                                       s.voipbin.rate_limit, s.voipbin.rate_burst, 3,
+                                       std::chrono::milliseconds(500), &stats}};
 
   auto admin =
       net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port}, admin_routes(stats));
@@ -90,6 +95,7 @@ int run_parley(int argc, char** argv) {
   rt->llm = s.llm;
   rt->agent = s.agent;
   rt->http = &http;
+  rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;
 
   int rc = 0;

@@ -73,6 +73,10 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   s.voipbin.customer_id = raw.voipbin_customer_id;
   if (!(raw.voipbin_request_timeout > 0)) return bad("voipbin.request-timeout", "must be above 0");
   s.voipbin.request_timeout = millis(raw.voipbin_request_timeout);
+  if (!(raw.voipbin_rate_limit > 0)) return bad("voipbin.rate-limit", "must be above 0 requests per second");
+  if (!(raw.voipbin_rate_burst >= 1)) return bad("voipbin.rate-burst", "must be at least 1");
+  s.voipbin.rate_limit = raw.voipbin_rate_limit;
+  s.voipbin.rate_burst = raw.voipbin_rate_burst;
   s.tls_ca_file = raw.tls_ca_file;
 
   if (raw.events_mode == "websocket") {

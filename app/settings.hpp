@@ -18,6 +18,8 @@ struct raw_options {
   std::string voipbin_accesskey;
   std::string voipbin_customer_id;
   double voipbin_request_timeout = 10;
+  double voipbin_rate_limit = 16;
+  double voipbin_rate_burst = 33;
   std::string tls_ca_file;
   std::string events_mode = "websocket";
   std::string webhook_listen = "0.0.0.0:8080";

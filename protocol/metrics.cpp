@@ -68,6 +68,9 @@ std::string metrics::render() const {
   c("parley_llm_errors_total", "LLM requests that failed.", llm_errors_total.value());
   c("parley_ws_connects_total", "WebSocket connections established.", ws_connects_total.value());
   c("parley_ws_disconnects_total", "WebSocket connections lost.", ws_disconnects_total.value());
+  c("parley_rest_throttled_total", "VoIPBIN answers 429 (rate limited).", rest_throttled_total.value());
+  c("parley_rest_retries_total", "Idempotent VoIPBIN requests retried after 5xx or a failure.",
+    rest_retries_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");

@@ -69,6 +69,8 @@ struct metrics {
   counter llm_errors_total;
   counter ws_connects_total;
   counter ws_disconnects_total;
+  counter rest_throttled_total;  // 429 answers (all traffic paused for Retry-After)
+  counter rest_retries_total;    // idempotent requests sent again after 5xx or a failure
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
   histogram turn_event_to_llm_seconds;       // final transcript in -> LLM request sent

@@ -98,3 +98,55 @@ std::string endpoint_label(const rest_request& r) {
 }
 
 }  // namespace parley::voipbin
+
+namespace parley::voipbin {
+
+namespace {
+bool ends_with(std::string_view s, std::string_view suffix) {
+  auto path = s.substr(0, s.find('?'));
+  return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+}  // namespace
+
+priority priority_of(const rest_request& r) {
+  if (ends_with(r.path, "/flush")) return priority::flush;
+  if (ends_with(r.path, "/say")) return priority::say;
+  if (r.method == "GET") return priority::polling;
+  if (ends_with(r.path, "/stop") || ends_with(r.path, "/hangup") || r.method == "DELETE") return priority::stop;
+  return priority::create;
+}
+
+bool idempotent(const rest_request& r) {
+  return r.method == "GET" || ends_with(r.path, "/stop") || ends_with(r.path, "/hangup");
+}
+
+std::vector<std::string> split_say_text(std::string_view text, std::size_t limit) {
+  std::vector<std::string> out;
+  while (text.size() > limit) {
+    std::size_t cut = std::string_view::npos;
+    // The last sentence end within the limit, then the last space.
+    for (std::size_t i = limit; i > limit / 2 && cut == std::string_view::npos; --i) {
+      char c = text[i - 1];
+      if ((c == '.' || c == '!' || c == '?') && (text[i] == ' ' || text[i] == '\n')) cut = i;
+    }
+    if (cut == std::string_view::npos) {
+      auto space = text.substr(0, limit + 1).find_last_of(" \n");
+      if (space != std::string_view::npos && space > 0) cut = space;
+    }
+    if (cut == std::string_view::npos) {
+      cut = limit;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+      if (cut == 0) cut = limit;
+    }
+    auto piece = text.substr(0, cut);
+    while (!piece.empty() && piece.back() == ' ') piece.remove_suffix(1);
+    if (!piece.empty()) out.emplace_back(piece);
+    text.remove_prefix(cut);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.remove_suffix(1);
+  if (!text.empty()) out.emplace_back(text);
+  return out;
+}
+
+}  // namespace parley::voipbin

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::voipbin {
 
@@ -35,6 +36,20 @@ rest_request list_transcribes_of(std::string_view call_id);
 }  // namespace parley::voipbin
 
 namespace parley::voipbin {
+
+// The order in which queued requests go out when the rate limit is reached: a barge-in's
+// flush first, then speech, then new sessions, then stops, then polling (DESIGN §5).
+enum class priority { flush = 0, say = 1, create = 2, stop = 3, polling = 4 };
+constexpr int priority_levels = 5;
+priority priority_of(const rest_request& r);
+// Safe to send again after a 5xx or a transport failure (voipbin-api.md §8): GETs, stops and
+// hangups. /say is not: it could be spoken twice.
+bool idempotent(const rest_request& r);
+
+// /say takes at most 5000 bytes (voipbin-api.md §4.1): cuts `text` into pieces of at most
+// `limit` bytes, at a sentence end if one is in reach, else at a space, else anywhere (never
+// inside a UTF-8 sequence).
+std::vector<std::string> split_say_text(std::string_view text, std::size_t limit = 5000);
 
 // Metric label for a request: its method and path with ids replaced, e.g.
 // "POST /speakings/{id}/say".

@@ -12,6 +12,7 @@
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
+#include "net/voipbin_scheduler.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/voipbin_requests.hpp"
 #include "sim/voipbin_sim.hpp"
@@ -72,6 +73,8 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
   rt->llm.provider = "echo";
   rt->http = &http;
   rt->stats = &stats;
+  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
+  rt->voipbin_rest = &scheduler;
   {
     caf::actor_system sys{test_config()};
     auto gw = spawn_gateway(sys, rt);
@@ -132,6 +135,8 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
   rt->llm.provider = "echo";
   rt->http = &http;
   rt->stats = &stats;
+  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
+  rt->voipbin_rest = &scheduler;
   {
     caf::actor_system sys{test_config()};
     auto gw = spawn_gateway(sys, rt);

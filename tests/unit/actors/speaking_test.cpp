@@ -10,6 +10,7 @@
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
+#include "net/voipbin_scheduler.hpp"
 #include "protocol/metrics.hpp"
 #include "sim/voipbin_sim.hpp"
 
@@ -45,6 +46,8 @@ TEST(Speaking, SessionIsStoppedWhenTheSupervisorDies) {
   rt->voipbin.accesskey = "sim-accesskey";
   rt->http = &http;
   rt->stats = &stats;
+  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
+  rt->voipbin_rest = &scheduler;
   {
     caf::actor_system_config cfg;
     cfg.set("scheduler.policy", caf::atom("sharing"));

@@ -98,3 +98,32 @@ TEST(VoipbinResources, ParsesRestBodies) {
   EXPECT_FALSE(is_uuid("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4"));
   EXPECT_FALSE(is_uuid("0b1c2d3e_4f50-4a6b-8c7d-9e0f1a2b3c4d"));
 }
+
+TEST(VoipbinRequests, PrioritiesAndIdempotence) {
+  EXPECT_EQ(priority_of(flush_speaking("a")), priority::flush);
+  EXPECT_EQ(priority_of(say("a", "x")), priority::say);
+  EXPECT_EQ(priority_of(create_speaking("a", "en-US", "")), priority::create);
+  EXPECT_EQ(priority_of(stop_transcribe("a")), priority::stop);
+  EXPECT_EQ(priority_of(hangup_call("a")), priority::stop);
+  EXPECT_EQ(priority_of(list_transcribes_of("a")), priority::polling);
+  EXPECT_TRUE(idempotent(stop_speaking("a")));
+  EXPECT_TRUE(idempotent(get_call("a")));
+  EXPECT_FALSE(idempotent(say("a", "x")));
+  EXPECT_FALSE(idempotent(create_transcribe("a", "en-US")));
+}
+
+TEST(VoipbinRequests, LongTextIsSplitAtSentencesThenWords) {
+  std::string sentence = "This sentence is forty characters long. ";  // 40 bytes
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += sentence;  // 8000 bytes
+  auto pieces = split_say_text(text, 5000);
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_LE(pieces[0].size(), 5000u);
+  EXPECT_EQ(pieces[0].back(), '.');
+  EXPECT_EQ(pieces[0] + " " + pieces[1] + " ", text);  // nothing lost
+  auto words = split_say_text(std::string(30, 'a') + " " + std::string(30, 'b'), 40);
+  EXPECT_EQ(words, (std::vector<std::string>{std::string(30, 'a'), std::string(30, 'b')}));
+  auto utf8 = split_say_text("\xc3\xa9\xc3\xa9\xc3\xa9", 3);  // never inside a sequence
+  EXPECT_EQ(utf8, (std::vector<std::string>{"\xc3\xa9", "\xc3\xa9", "\xc3\xa9"}));
+  EXPECT_EQ(split_say_text("short"), std::vector<std::string>{"short"});
+}

@@ -1,0 +1,149 @@
+#include "net/voipbin_scheduler.hpp"
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <deque>
+
+#include "net/http_client.hpp"
+#include "protocol/metrics.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct queued {
+  voipbin::rest_request request;
+  voipbin_scheduler::done_fn done;
+  int attempt = 0;
+  bool waited = false;
+};
+
+std::chrono::milliseconds retry_after(const http_headers& headers) {
+  auto text = find_header(headers, "retry-after");
+  unsigned seconds = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc{} || seconds == 0) return std::chrono::seconds(1);
+  return std::chrono::seconds(std::min(seconds, 60u));
+}
+
+}  // namespace
+
+struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler::impl> {
+  impl(asio::io_context& io, http_client& http, scheduler_options o)
+      : io(io), http(http), opts(std::move(o)), tokens(opts.burst), refilled(clock_type::now()), timer(io) {}
+
+  void enqueue(queued q, bool front) {
+    auto& queue = queues[static_cast<int>(voipbin::priority_of(q.request))];
+    if (front)
+      queue.push_front(std::move(q));
+    else
+      queue.push_back(std::move(q));
+    pump();
+  }
+
+  void refill() {
+    auto now = clock_type::now();
+    tokens = std::min(opts.burst, tokens + std::chrono::duration<double>(now - refilled).count() * opts.rate);
+    refilled = now;
+  }
+
+  void pump() {
+    refill();
+    auto now = clock_type::now();
+    while (true) {
+      auto next = std::find_if(queues.begin(), queues.end(), [](const auto& q) { return !q.empty(); });
+      if (next == queues.end()) return;
+      if (now < paused_until || tokens < 1) {
+        for (auto& q : queues)
+          for (auto& item : q) item.waited = true;
+        auto wake = now < paused_until
+                        ? paused_until
+                        : now + std::chrono::duration_cast<clock_type::duration>(
+                                    std::chrono::duration<double>((1 - tokens) / opts.rate));
+        arm(wake);
+        return;
+      }
+      tokens -= 1;
+      auto item = std::move(next->front());
+      next->pop_front();
+      send(std::move(item));
+    }
+  }
+
+  void arm(clock_type::time_point when) {
+    if (timer_armed && timer_at <= when) return;
+    timer_armed = true;
+    timer_at = when;
+    timer.expires_at(when);
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec) return;
+      self->timer_armed = false;
+      self->pump();
+    });
+  }
+
+  void send(queued item) {
+    http_request req;
+    req.method = item.request.method;
+    req.target = opts.api.with_path_suffix(item.request.path).with_query("accesskey", opts.accesskey);
+    req.body = item.request.body;
+    req.timeout = opts.timeout;
+    auto shared = std::make_shared<queued>(std::move(item));
+    http.send(std::move(req), [self = shared_from_this(), shared](http_outcome out) {
+      self->on_done(std::move(*shared), std::move(out));
+    });
+  }
+
+  void on_done(queued item, http_outcome out) {
+    if (out.ok() && out.response.status == 429) {
+      // The customer's limit is shared by everything parley sends: pause it all.
+      if (opts.stats) opts.stats->rest_throttled_total.inc();
+      paused_until = std::max(paused_until, clock_type::now() + retry_after(out.response.headers));
+      tokens = 0;
+      item.waited = true;
+      if (++item.attempt <= 10) return enqueue(std::move(item), true);
+    } else if ((!out.ok() || out.response.status >= 500) && voipbin::idempotent(item.request) &&
+               item.attempt < opts.max_retries && out.error != net_errc::cancelled) {
+      if (opts.stats) opts.stats->rest_retries_total.inc();
+      auto delay = opts.retry_backoff * (1 << item.attempt);
+      ++item.attempt;
+      auto t = std::make_shared<asio::steady_timer>(io, delay);
+      auto shared = std::make_shared<queued>(std::move(item));
+      t->async_wait([self = shared_from_this(), t, shared](boost::system::error_code) {
+        self->enqueue(std::move(*shared), false);
+      });
+      return;
+    }
+    if (item.done) item.done(std::move(out), item.waited);
+  }
+
+  asio::io_context& io;
+  http_client& http;
+  scheduler_options opts;
+  std::array<std::deque<queued>, voipbin::priority_levels> queues;
+  double tokens;
+  clock_type::time_point refilled;
+  clock_type::time_point paused_until{};
+  asio::steady_timer timer;
+  bool timer_armed = false;
+  clock_type::time_point timer_at{};
+};
+
+voipbin_scheduler::voipbin_scheduler(asio::io_context& io, http_client& http, scheduler_options options)
+    : impl_(std::make_shared<impl>(io, http, std::move(options))) {}
+
+voipbin_scheduler::~voipbin_scheduler() = default;
+
+void voipbin_scheduler::submit(voipbin::rest_request request, done_fn done) {
+  asio::post(impl_->io, [i = impl_, r = std::move(request), d = std::move(done)]() mutable {
+    i->enqueue(queued{std::move(r), std::move(d)}, false);
+  });
+}
+
+}  // namespace parley::net

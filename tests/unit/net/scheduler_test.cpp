@@ -1,0 +1,120 @@
+// The VoIPBIN request scheduler against a local HTTP server: rate limit, priorities, 429 with
+// Retry-After, retries of idempotent requests only.
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "net/voipbin_scheduler.hpp"
+#include "net_fixture.hpp"
+#include "protocol/metrics.hpp"
+
+using namespace parley;
+using parley::test::NetTest;
+
+namespace {
+
+struct seen_request {
+  std::string method, path;
+};
+
+class SchedulerTest : public NetTest {
+ protected:
+  // `answer` gives the status for the n-th request (0-based) to a path.
+  void serve_with(std::function<int(const std::string& path, int n)> answer, std::string retry_after = "1") {
+    auto base = serve([this, answer, retry_after](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+      int n;
+      {
+        std::lock_guard lock{m};
+        n = counts[req.path()]++;
+        seen.push_back({req.method, req.path()});
+      }
+      int status = answer(req.path(), n);
+      net::http_response r{status, {}, "{}"};
+      if (status == 429) r.headers.push_back({"Retry-After", retry_after});
+      reply->respond(std::move(r));
+    });
+    net::scheduler_options o;
+    o.api = parse_url(base + "/v1.0").value();
+    o.accesskey = "k";
+    o.rate = rate;
+    o.burst = burst;
+    o.retry_backoff = std::chrono::milliseconds(20);
+    o.stats = &stats;
+    scheduler = std::make_unique<net::voipbin_scheduler>(io.context(), *client, o);
+  }
+
+  // Submits and waits for every answer; returns (status, rate_limited) in completion order.
+  std::vector<std::pair<int, bool>> run(const std::vector<voipbin::rest_request>& requests) {
+    std::mutex dm;
+    std::vector<std::pair<int, bool>> done;
+    for (const auto& r : requests)
+      scheduler->submit(r, [&](net::http_outcome o, bool limited) {
+        std::lock_guard lock{dm};
+        done.push_back({o.response.status, limited});
+      });
+    for (int i = 0; i < 1000; ++i) {
+      {
+        std::lock_guard lock{dm};
+        if (done.size() == requests.size()) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard lock{dm};
+    return done;
+  }
+
+  double rate = 1000;
+  double burst = 100;
+  metrics stats;
+  std::mutex m;
+  std::map<std::string, int> counts;
+  std::vector<seen_request> seen;
+  std::unique_ptr<net::voipbin_scheduler> scheduler;
+};
+
+const std::string id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+
+}  // namespace
+
+TEST_F(SchedulerTest, WhenSaturatedHigherPrioritiesGoFirst) {
+  rate = 20;
+  burst = 1;
+  serve_with([](const std::string&, int) { return 200; });
+  // One token: the first GET goes at once, the rest wait and leave by priority.
+  auto done = run({voipbin::get_call(id), voipbin::get_call(id), voipbin::stop_speaking(id),
+                   voipbin::create_transcribe(id, "en-US"), voipbin::say(id, "hi"), voipbin::flush_speaking(id)});
+  ASSERT_EQ(done.size(), 6u);
+  std::vector<std::string> order;
+  for (const auto& r : seen) order.push_back(r.path.substr(r.path.rfind('/')));
+  EXPECT_EQ(order, (std::vector<std::string>{"/" + id, "/flush", "/say", "/transcribes", "/stop", "/" + id}));
+  int limited = 0;
+  for (auto& [status, was_limited] : done) limited += was_limited;
+  EXPECT_EQ(limited, 5);
+}
+
+TEST_F(SchedulerTest, A429PausesAndSendsAgain) {
+  serve_with([](const std::string&, int n) { return n == 0 ? 429 : 200; }, "1");
+  auto start = std::chrono::steady_clock::now();
+  auto done = run({voipbin::say(id, "hello")});
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].first, 200);
+  EXPECT_TRUE(done[0].second);
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(stats.rest_throttled_total.value(), 1u);
+  // Retry-After was honoured (ordering, not a latency bound: the retry came after the pause).
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+}
+
+TEST_F(SchedulerTest, OnlyIdempotentRequestsAreRetried) {
+  serve_with([](const std::string&, int n) { return n < 2 ? 503 : 200; });
+  auto done = run({voipbin::stop_speaking(id)});
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].first, 200);
+  EXPECT_EQ(counts["/v1.0/speakings/" + id + "/stop"], 3);
+  auto say = run({voipbin::say(id, "once")});
+  ASSERT_EQ(say.size(), 1u);
+  EXPECT_EQ(say[0].first, 503);  // a /say is never sent twice
+  EXPECT_EQ(counts["/v1.0/speakings/" + id + "/say"], 1);
+  EXPECT_EQ(stats.rest_retries_total.value(), 2u);
+}
