@@ -120,6 +120,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::size_t placed = 0;
   std::size_t finished = 0;
   clock_type::time_point first_subscribed{};
+  double tokens = 0;  // the rate limit's bucket
+  clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
 
   json call_json(const sim_call& c) const {
@@ -325,6 +327,23 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (req.query("accesskey").empty() && req.query("token").empty())
       return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");
     if (!rec.authorized) return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
+    if (opts.rate_limit > 0) {
+      auto now = clock_type::now();
+      tokens = std::min(opts.rate_burst,
+                        tokens + std::chrono::duration<double>(now - refilled).count() * opts.rate_limit);
+      refilled = now;
+      if (tokens < 1) {
+        auto r = json_response(429, {{"error",
+                                      {{"status", "RESOURCE_EXHAUSTED"},
+                                       {"reason", "RATE_LIMIT_EXCEEDED"},
+                                       {"message", "rate limit exceeded"},
+                                       {"request_id", "req_sim"},
+                                       {"details", json::array({{{"limited_by", "customer"}}})}}}});
+        r.headers.push_back({"Retry-After", "1"});
+        return r;
+      }
+      tokens -= 1;
+    }
 
     std::vector<std::string> parts;
     for (std::size_t i = 1, j; i <= rec.path.size(); i = j + 1) {
@@ -544,7 +563,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
 };
 
 voipbin_sim::voipbin_sim(asio::io_context& io, voipbin_sim_options options)
-    : s_(std::make_shared<state>(io, std::move(options))) {}
+    : s_(std::make_shared<state>(io, std::move(options))) {
+  s_->tokens = s_->opts.rate_burst;
+}
 
 voipbin_sim::~voipbin_sim() {
   stop();

@@ -32,6 +32,10 @@ struct voipbin_sim_options {
   std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.
   std::chrono::milliseconds answer_timeout{10000};
+  // The customer's rate limit (voipbin-api.md §8); 0 disables it. Over it: 429 with
+  // Retry-After.
+  double rate_limit = 0;
+  double rate_burst = 33;
   // Also deliver every event as a signed webhook POST to this URL (empty: WebSocket only),
   // with VoIPBIN's retries: 3 attempts, 1 s apart, on connection errors and 5xx.
   std::string webhook_url;

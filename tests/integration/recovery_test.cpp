@@ -135,3 +135,58 @@ TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
   EXPECT_EQ(b_creates, 2u);
   EXPECT_NE(http_get(admin_port, "/metrics").find("\nparley_ws_connects_total 2\n"), std::string::npos);
 }
+
+namespace {
+
+const std::string long_reply = "One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten. Eleven. Twelve.";
+
+// What the caller heard, in order: every /say accepted, texts joined.
+std::string heard(const std::vector<sim::recorded_request>& says) {
+  std::string out;
+  for (const auto& r : says)
+    if (r.status == 200) out += (out.empty() ? "" : " ") + json::parse(r.body)["text"].get<std::string>();
+  return out;
+}
+
+}  // namespace
+
+TEST_F(Recovery, WhileRateLimitedQueuedSentencesAreMergedAndNothingIsLost) {
+  sim::llm_sim_options lo;
+  lo.replies = {long_reply};
+  lo.first_token_delay = std::chrono::milliseconds(10);
+  lo.token_delay = std::chrono::milliseconds(1);
+  // Two requests a second for everything parley sends: sentences queue up behind /say.
+  start(lo, {"--agent.greeting=\"\"", "--voipbin.rate-limit=2", "--voipbin.rate-burst=1"},
+        std::chrono::milliseconds(3000));
+  voipbin->place_call({{"count to twelve"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; },
+                         std::chrono::seconds(60)))
+      << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  EXPECT_EQ(heard(says), long_reply);
+  EXPECT_LT(says.size(), 12u) << "queued sentences were not merged";
+  for (const auto& r : says) EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(Recovery, TooManyRequestsAreSentAgainAfterRetryAfter) {
+  sim::llm_sim_options lo;
+  lo.replies = {long_reply};
+  lo.first_token_delay = std::chrono::milliseconds(10);
+  lo.token_delay = std::chrono::milliseconds(1);
+  // parley believes it may send 100/s; VoIPBIN allows 3/s and answers 429 beyond.
+  start(lo, {"--agent.greeting=\"\"", "--voipbin.rate-limit=100", "--voipbin.rate-burst=100"},
+        std::chrono::milliseconds(3000), PARLEY_BINARY, [](sim::voipbin_sim_options& o) {
+          o.rate_limit = 3;
+          o.rate_burst = 3;
+        });
+  voipbin->place_call({{"count to twelve"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; },
+                         std::chrono::seconds(60)))
+      << parley->output();
+  auto all = voipbin->requests();
+  std::size_t throttled = 0;
+  for (const auto& r : all) throttled += r.status == 429;
+  EXPECT_GT(throttled, 0u);
+  EXPECT_EQ(heard(only(all, "/say")), long_reply);
+  EXPECT_EQ(http_get(admin_port, "/metrics").find("\nparley_rest_throttled_total 0\n"), std::string::npos);
+}
