@@ -119,11 +119,15 @@ namespace {
 
 class ws_session : public ws_peer, public closable, public std::enable_shared_from_this<ws_session> {
  public:
-  ws_session(tcp::socket socket) : ws_(std::move(socket)) {}
+  ws_session(tcp::socket socket, std::chrono::milliseconds idle) : ws_(std::move(socket)), idle_(idle) {}
 
   void accept(http::request<http::string_body> req, ws_peer_callbacks cb) {
     cb_ = std::move(cb);
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::seconds(30);
+    t.idle_timeout = idle_;
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
     ws_.async_accept(req, [self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return self->closed();
       self->open_ = true;
@@ -194,6 +198,7 @@ class ws_session : public ws_peer, public closable, public std::enable_shared_fr
   }
 
   websocket::stream<beast::tcp_stream> ws_;
+  std::chrono::milliseconds idle_;
   beast::flat_buffer buffer_;
   ws_peer_callbacks cb_;
   std::string refusal_;
@@ -383,7 +388,7 @@ void http_session::on_read(boost::system::error_code ec) {
       return;
     }
     stream_.expires_never();
-    auto peer = std::make_shared<ws_session>(stream_.release_socket());
+    auto peer = std::make_shared<ws_session>(stream_.release_socket(), server_->opts.ws_idle_timeout);
     server_->track(peer);
     auto decision = server_->on_upgrade(sr, peer);
     if (auto* cb = std::get_if<ws_peer_callbacks>(&decision)) {

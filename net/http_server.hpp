@@ -3,6 +3,7 @@
 // Replies may be given later and from any thread; streamed (chunked) replies are supported,
 // and WebSocket upgrades can be accepted.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -70,6 +71,9 @@ class http_server {
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0: any free port
     std::size_t body_limit = 1024 * 1024;
+    // WebSocket peers are pinged after half of this without traffic, and dropped after all
+    // of it without an answer.
+    std::chrono::milliseconds ws_idle_timeout{60000};
   };
 
   // Binds at once, so "address in use" is reported here, before anything runs.

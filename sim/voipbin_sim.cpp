@@ -121,6 +121,11 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::size_t finished = 0;
   clock_type::time_point first_subscribed{};
   double tokens = 0;  // the rate limit's bucket
+  struct fault {
+    std::string method, suffix;
+    int status, count;
+  };
+  std::vector<fault> faults;
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
 
@@ -177,7 +182,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     auto id = resource.value("id", std::string{});
     std::string base = "customer_id:" + opts.customer_id + ":" + resource_name + ":";
     std::string forms[2] = {base + id, base + event_type + ":" + id};
-    auto frame = resource.dump();
+    auto frame = opts.legacy_frames ? json{{"type", event_type}, {"data", resource}}.dump() : resource.dump();
     if (webhooks) {
       json envelope{{"type", event_type}, {"data", resource}};
       auto body = envelope.dump();
@@ -190,6 +195,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         for (const auto& t : sub.topics)
           if (topic.compare(0, t.size(), t) == 0) match = true;
         if (match) sub.peer->send(frame);
+        if (match && opts.duplicate_frames) sub.peer->send(frame);
       }
     }
   }
@@ -327,6 +333,15 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (req.query("accesskey").empty() && req.query("token").empty())
       return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");
     if (!rec.authorized) return error_response(401, "INVALID_CREDENTIALS", "invalid credentials");
+    for (auto it = faults.begin(); it != faults.end(); ++it) {
+      bool suffix = rec.path.size() >= it->suffix.size() &&
+                    rec.path.compare(rec.path.size() - it->suffix.size(), it->suffix.size(), it->suffix) == 0;
+      if (it->method == req.method && suffix) {
+        auto status = it->status;
+        if (--it->count == 0) faults.erase(it);
+        return error_response(status, "INTERNAL", "injected failure");
+      }
+    }
     if (opts.rate_limit > 0) {
       auto now = clock_type::now();
       tokens = std::min(opts.rate_burst,
@@ -582,7 +597,7 @@ result<uint16_t> voipbin_sim::start(const std::string& host, uint16_t port) {
   }
   std::weak_ptr<state> weak = s_;
   auto server = net::http_server::listen(
-      s_->io, {host, port, 64 * 1024},
+      s_->io, {host, port, 64 * 1024, 2 * s_->opts.ping_interval},
       [weak](net::server_request req, std::shared_ptr<net::server_reply> reply) {
         if (auto self = weak.lock()) reply->respond(self->handle(req));
       },
@@ -606,6 +621,12 @@ void voipbin_sim::stop() {
   }
   if (s_->server) s_->server->stop();
   asio::post(s_->io, [s = s_] { s->tick.cancel(); });
+}
+
+void voipbin_sim::fail_next(const std::string& method, const std::string& path_suffix, int status,
+                            int count) {
+  std::lock_guard lock{s_->mutex};
+  s_->faults.push_back({method, path_suffix, status, count});
 }
 
 void voipbin_sim::drop_websockets() {

@@ -32,6 +32,13 @@ struct voipbin_sim_options {
   std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.
   std::chrono::milliseconds answer_timeout{10000};
+  // The server pings every WebSocket client this often (VoIPBIN: 10 s) and drops one that
+  // has not answered within twice that.
+  std::chrono::milliseconds ping_interval{10000};
+  // Frames as {"type","data"} (the legacy form) instead of bare resources.
+  bool legacy_frames = false;
+  // Every WebSocket frame sent twice.
+  bool duplicate_frames = false;
   // The customer's rate limit (voipbin-api.md §8); 0 disables it. Over it: 429 with
   // Retry-After.
   double rate_limit = 0;
@@ -71,6 +78,8 @@ class voipbin_sim {
   // Fault knobs (thread-safe).
   // Closes every WebSocket; events published until the client is back are lost.
   void drop_websockets();
+  // The next `count` requests whose path ends with `path_suffix` get `status`.
+  void fail_next(const std::string& method, const std::string& path_suffix, int status, int count = 1);
   // The caller hangs up now.
   void hang_up(const std::string& call_id);
   // Stops the call's speaking sessions behind the client's back: /say answers 404.

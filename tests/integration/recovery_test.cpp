@@ -190,3 +190,41 @@ TEST_F(Recovery, TooManyRequestsAreSentAgainAfterRetryAfter) {
   EXPECT_EQ(heard(only(all, "/say")), long_reply);
   EXPECT_EQ(http_get(admin_port, "/metrics").find("\nparley_rest_throttled_total 0\n"), std::string::npos);
 }
+
+TEST_F(Recovery, LegacyAndDuplicatedFramesMakeOneConversation) {
+  start({}, {"--llm.provider=echo", "--agent.greeting=\"\""}, std::chrono::milliseconds(300), PARLEY_BINARY,
+        [](sim::voipbin_sim_options& o) {
+          o.legacy_frames = true;
+          o.duplicate_frames = true;
+          o.ping_interval = std::chrono::milliseconds(100);  // and the pings are answered
+        });
+  voipbin->place_call({{"one", "two"}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto all = voipbin->requests();
+  EXPECT_EQ(only(all, "/transcribes").size(), 1u);  // one session, although every event came twice
+  auto says = only(all, "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(text_of(says[0]), "You said: one");
+  EXPECT_EQ(text_of(says[1]), "You said: two");
+  auto metrics = http_get(admin_port, "/metrics");
+  EXPECT_EQ(metrics.find("\nparley_events_duplicate_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("\nparley_ws_connects_total 1\n"), std::string::npos) << metrics;
+}
+
+TEST_F(Recovery, FailedRequestsAreSentAgainWhereThatIsSafe) {
+  start_echo();
+  voipbin->fail_next("POST", "/transcribes", 503);  // the create: retried by the transcribe actor
+  voipbin->fail_next("POST", "/stop", 503, 2);      // stops are idempotent: retried by the scheduler
+  voipbin->place_call({{"hello"}});
+  ASSERT_TRUE(eventually([&] { return call_over(); }, std::chrono::seconds(30))) << parley->output();
+  auto all = voipbin->requests();
+  std::vector<int> creates, stops;
+  for (const auto& r : all) {
+    if (r.method == "POST" && r.path == "/transcribes") creates.push_back(r.status);
+    if (r.path.size() > 5 && r.path.compare(r.path.size() - 5, 5, "/stop") == 0) stops.push_back(r.status);
+  }
+  EXPECT_EQ(creates, (std::vector<int>{503, 200}));
+  EXPECT_EQ(std::count(stops.begin(), stops.end(), 503), 2);
+  EXPECT_EQ(std::count(stops.begin(), stops.end(), 200), 2);
+  ASSERT_EQ(only(all, "/say").size(), 1u);
+}
