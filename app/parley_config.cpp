@@ -108,6 +108,8 @@ std::string parley_config::help_text() const {
   std::istringstream in(custom_options_.help_text(false));
   std::string out =
       "Usage: parley [--config-file=FILE] [--group.option=value ...]\n"
+      "       parley webhook register --url=URL [--method=POST] [options]\n"
+      "         points the customer's VoIPBIN webhook at URL (GET then PUT /customer)\n"
       "Every option can also be set in the INI file under [group].\n"
       "parley's scheduler defaults: policy='sharing', max-threads = CPU cores.\n\n";
   std::string block, line;

@@ -14,6 +14,7 @@
 #include "app/admin_routes.hpp"
 #include "app/logging.hpp"
 #include "app/parley_config.hpp"
+#include "app/webhook_register.hpp"
 #include "app/webhook_routes.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -47,6 +48,12 @@ int run_parley(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  auto command = parse_webhook_command(argc, argv);
+  if (!command.error.empty()) return config_error(command.error);
+  argc = static_cast<int>(command.rest.size());
+  command.rest.push_back(nullptr);
+  argv = command.rest.data();
+
   parley_config cfg;
   if (wants_help(argc, argv)) {
     std::fputs(cfg.help_text().c_str(), stdout);
@@ -61,16 +68,18 @@ int run_parley(int argc, char** argv) {
   if (!validated) return config_error(validated.error().message);
   const settings& s = *validated;
   configure_logging(s.log_level, s.log_json);
+  if (command.present) return register_webhook(s, command);
 
   net::io_runtime io{s.io_threads};
   auto tls = net::make_client_tls_context({s.tls_ca_file});
   if (!tls) return config_error("tls.ca-file: " + tls.error().message);
   net::http_client http{io.context(), *tls};
   metrics stats;
-  net::voipbin_scheduler voipbin_rest{io.context(), http,
-                                      {s.voipbin.api, s.voipbin.accesskey, s.voipbin.request_timeout,
-                                       s.voipbin.rate_limit, s.voipbin.rate_burst, 3,
-                                       std::chrono::milliseconds(500), &stats}};
+  net::voipbin_scheduler voipbin_rest{
+      io.context(),
+      http,
+      {s.voipbin.api, s.voipbin.accesskey, s.voipbin.request_timeout, s.voipbin.rate_limit,
+       s.voipbin.rate_burst, 3, std::chrono::milliseconds(500), &stats}};
 
   auto admin =
       net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port}, admin_routes(stats));

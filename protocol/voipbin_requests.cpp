@@ -104,7 +104,8 @@ namespace parley::voipbin {
 namespace {
 bool ends_with(std::string_view s, std::string_view suffix) {
   auto path = s.substr(0, s.find('?'));
-  return path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return path.size() >= suffix.size() &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 }  // namespace
 
@@ -112,7 +113,8 @@ priority priority_of(const rest_request& r) {
   if (ends_with(r.path, "/flush")) return priority::flush;
   if (ends_with(r.path, "/say")) return priority::say;
   if (r.method == "GET") return priority::polling;
-  if (ends_with(r.path, "/stop") || ends_with(r.path, "/hangup") || r.method == "DELETE") return priority::stop;
+  if (ends_with(r.path, "/stop") || ends_with(r.path, "/hangup") || r.method == "DELETE")
+    return priority::stop;
   return priority::create;
 }
 
@@ -147,6 +149,28 @@ std::vector<std::string> split_say_text(std::string_view text, std::size_t limit
   while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.remove_suffix(1);
   if (!text.empty()) out.emplace_back(text);
   return out;
+}
+
+}  // namespace parley::voipbin
+
+namespace parley::voipbin {
+
+rest_request get_customer() {
+  return {"GET", "/customer", ""};
+}
+
+result<rest_request> set_customer_webhook(std::string_view customer_json, std::string_view method,
+                                          std::string_view uri) {
+  auto c = nlohmann::json::parse(customer_json, nullptr, false);
+  if (c.is_discarded() || !c.is_object()) return fail("GET /customer did not answer a JSON object");
+  nlohmann::json body;
+  for (const char* field : {"name", "detail", "email", "phone_number", "address"}) {
+    auto it = c.find(field);
+    body[field] = (it != c.end() && it->is_string()) ? it->get<std::string>() : std::string{};
+  }
+  body["webhook_method"] = method;
+  body["webhook_uri"] = uri;
+  return rest_request{"PUT", "/customer", body.dump()};
 }
 
 }  // namespace parley::voipbin

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/result.hpp"
+
 namespace parley::voipbin {
 
 struct rest_request {
@@ -36,6 +38,12 @@ rest_request list_transcribes_of(std::string_view call_id);
 }  // namespace parley::voipbin
 
 namespace parley::voipbin {
+
+rest_request get_customer();
+// PUT /customer replaces all seven fields (voipbin-api.md §4.4): keeps name, detail, email,
+// phone_number and address from `customer_json` (the GET /customer body) and sets the webhook.
+result<rest_request> set_customer_webhook(std::string_view customer_json, std::string_view method,
+                                          std::string_view uri);
 
 // The order in which queued requests go out when the rate limit is reached: a barge-in's
 // flush first, then speech, then new sessions, then stops, then polling (DESIGN §5).

@@ -126,6 +126,15 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     int status, count;
   };
   std::vector<fault> faults;
+  json customer{{"id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
+                {"name", "Chez Parley"},
+                {"detail", "the demo restaurant"},
+                {"email", "owner@example.com"},
+                {"phone_number", "+15550100"},
+                {"address", "1 Loopback Lane"},
+                {"webhook_method", ""},
+                {"webhook_uri", ""},
+                {"status", "active"}};
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
 
@@ -378,6 +387,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (parts[0] == "transcribes") return transcribes_api(req, parts, body);
     if (parts[0] == "speakings") return speakings_api(req, parts, body);
     if (parts[0] == "calls") return calls_api(req.method, parts);
+    if (parts[0] == "customer" && parts.size() == 1) return customer_api(req.method, body);
     return error_response(404, "NOT_FOUND", "no such resource");
   }
 
@@ -511,6 +521,25 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return error_response(404, "NOT_FOUND", "not found");
   }
 
+  // One URI per customer; PUT replaces all seven fields (voipbin-api.md §4.4).
+  net::http_response customer_api(const std::string& method, const json& body) {
+    if (method == "GET") {
+      auto c = customer;
+      c["webhook_secret"] = opts.webhook_secret;
+      return json_response(200, c);
+    }
+    if (method != "PUT") return error_response(404, "NOT_FOUND", "not found");
+    for (const char* f :
+         {"name", "detail", "email", "phone_number", "address", "webhook_method", "webhook_uri"})
+      if (!body.is_object() || !body.contains(f) || !body[f].is_string())
+        return error_response(400, "INVALID_ARGUMENT", std::string("missing field ") + f);
+    auto m = body["webhook_method"].get<std::string>();
+    if (m != "" && m != "POST" && m != "GET" && m != "PUT" && m != "DELETE")
+      return error_response(400, "INVALID_ARGUMENT", "invalid webhook_method");
+    for (auto& [k, v] : body.items()) customer[k] = v;
+    return json_response(200, customer);
+  }
+
   net::http_response calls_api(const std::string& method, const std::vector<std::string>& p) {
     if (method == "GET" && p.size() == 1)
       return list(
@@ -580,6 +609,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
 voipbin_sim::voipbin_sim(asio::io_context& io, voipbin_sim_options options)
     : s_(std::make_shared<state>(io, std::move(options))) {
   s_->tokens = s_->opts.rate_burst;
+  s_->customer["id"] = s_->opts.customer_id;
+  if (s_->opts.webhook_secret.empty()) s_->opts.webhook_secret = "sim-webhook-secret-0123456789abcd";
 }
 
 voipbin_sim::~voipbin_sim() {

@@ -106,3 +106,34 @@ TEST_F(Webhook, BadDeliveriesAreRefusedWithoutActing) {
   EXPECT_EQ(post(call, voipbin::webhook_signature(secret, call)), 200);
   EXPECT_TRUE(eventually([&] { return only(voipbin->requests(), "/speakings").size() >= 1; }));
 }
+
+TEST_F(Webhook, RegisterSetsTheWebhookAndKeepsTheOtherFields) {
+  sim::voipbin_sim_options vo;
+  vo.webhook_secret = "the-customer-secret-not-to-print";
+  voipbin = std::make_unique<sim::voipbin_sim>(io.context(), vo);
+  auto port = voipbin->start("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  io.start();
+  std::string api = "--voipbin.api-url=http://127.0.0.1:" + std::to_string(*port) + "/v1.0";
+  child_process p(PARLEY_BINARY,
+                  {"webhook", "register", "--url=https://hooks.example.com/parley", api,
+                   "--voipbin.accesskey=" + vo.accesskey, "--voipbin.customer-id=" + vo.customer_id});
+  ASSERT_EQ(p.wait(std::chrono::seconds(20)), 0) << p.output();
+  auto all = voipbin->requests();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].method + " " + all[0].path, "GET /customer");
+  EXPECT_EQ(all[1].method + " " + all[1].path, "PUT /customer");
+  EXPECT_EQ(json::parse(all[1].body), json({{"name", "Chez Parley"},
+                                            {"detail", "the demo restaurant"},
+                                            {"email", "owner@example.com"},
+                                            {"phone_number", "+15550100"},
+                                            {"address", "1 Loopback Lane"},
+                                            {"webhook_method", "POST"},
+                                            {"webhook_uri", "https://hooks.example.com/parley"}}));
+  EXPECT_EQ(all[1].status, 200);
+  EXPECT_EQ(p.output().find(vo.webhook_secret), std::string::npos);
+
+  child_process missing(PARLEY_BINARY, {"webhook", "register", api});
+  ASSERT_EQ(missing.wait(std::chrono::seconds(10)), 2);
+  EXPECT_EQ(missing.output(), "parley: webhook register: --url=URL is required\n");
+}
