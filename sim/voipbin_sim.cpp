@@ -1,5 +1,6 @@
 #include "sim/voipbin_sim.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -126,6 +127,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     int status, count;
   };
   std::vector<fault> faults;
+  std::vector<std::pair<std::shared_ptr<net::ws_peer>, std::string>> outbox;
   json customer{{"id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
                 {"name", "Chez Parley"},
                 {"detail", "the demo restaurant"},
@@ -203,10 +205,27 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         bool match = false;
         for (const auto& t : sub.topics)
           if (topic.compare(0, t.size(), t) == 0) match = true;
-        if (match) sub.peer->send(frame);
-        if (match && opts.duplicate_frames) sub.peer->send(frame);
+        if (match) outbox.push_back({sub.peer, frame});
+        if (match && opts.duplicate_frames) outbox.push_back({sub.peer, frame});
       }
     }
+  }
+
+  // Sends the frames published since the last flush: after event_delay, and in reverse order
+  // when reorder_events is set (VoIPBIN sends each event from its own goroutine).
+  void flush_outbox() {
+    if (outbox.empty()) return;
+    auto batch = std::make_shared<std::vector<std::pair<std::shared_ptr<net::ws_peer>, std::string>>>();
+    batch->swap(outbox);
+    if (opts.reorder_events) std::reverse(batch->begin(), batch->end());
+    auto send = [batch] {
+      for (auto& [peer, frame] : *batch) peer->send(frame);
+    };
+    if (opts.event_delay.count() == 0) return send();
+    auto t = std::make_shared<asio::steady_timer>(io, opts.event_delay);
+    t->async_wait([t, send](boost::system::error_code ec) {
+      if (!ec) send();
+    });
   }
 
   void deliver_webhook(const std::string& body, int attempt) {
@@ -280,6 +299,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         hang_up(c, "");
       }
     }
+    flush_outbox();
   }
 
   void speak(sim_call& c, const std::string& text) {
@@ -322,6 +342,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   net::http_response handle(const net::server_request& req) {
     std::lock_guard lock{mutex};
     auto r = route(req);
+    flush_outbox();
     log.back().status = r.status;
     log.back().response = r.body;
     return r;
@@ -670,6 +691,7 @@ void voipbin_sim::hang_up(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
   auto c = s_->calls.find(call_id);
   if (c != s_->calls.end() && c->second.status == "progressing") s_->hang_up(c->second, "");
+  s_->flush_outbox();
 }
 
 void voipbin_sim::stop_speakings_of(const std::string& call_id) {
@@ -706,6 +728,7 @@ void voipbin_sim::end_transcribes_of(const std::string& call_id) {
       t.status = "done";
       s_->publish("transcribe_done", s_->transcribe_json(t));
     }
+  s_->flush_outbox();
 }
 
 std::string voipbin_sim::place_call(scripted_call call) {

@@ -39,6 +39,11 @@ struct voipbin_sim_options {
   bool legacy_frames = false;
   // Every WebSocket frame sent twice.
   bool duplicate_frames = false;
+  // Frames go out this much later than the event happened.
+  std::chrono::milliseconds event_delay{0};
+  // The frames of events that happen together (speech started, ended, transcript; hangup and
+  // transcribe_done) go out in reverse order.
+  bool reorder_events = false;
   // The customer's rate limit (voipbin-api.md §8); 0 disables it. Over it: 429 with
   // Retry-After.
   double rate_limit = 0;

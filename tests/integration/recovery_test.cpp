@@ -196,7 +196,7 @@ TEST_F(Recovery, LegacyAndDuplicatedFramesMakeOneConversation) {
         [](sim::voipbin_sim_options& o) {
           o.legacy_frames = true;
           o.duplicate_frames = true;
-          o.ping_interval = std::chrono::milliseconds(100);  // and the pings are answered
+          o.ping_interval = std::chrono::milliseconds(300);  // and the pings are answered
         });
   voipbin->place_call({{"one", "two"}});
   ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
@@ -227,4 +227,36 @@ TEST_F(Recovery, FailedRequestsAreSentAgainWhereThatIsSafe) {
   EXPECT_EQ(std::count(stops.begin(), stops.end(), 503), 2);
   EXPECT_EQ(std::count(stops.begin(), stops.end(), 200), 2);
   ASSERT_EQ(only(all, "/say").size(), 1u);
+}
+
+TEST_F(Recovery, LateAndReorderedEventsStillMakeOneConversation) {
+  start({}, {"--llm.provider=echo", "--agent.greeting=\"\""}, std::chrono::milliseconds(400), PARLEY_BINARY,
+        [](sim::voipbin_sim_options& o) {
+          o.reorder_events = true;  // transcript before speech ended before speech started
+          o.event_delay = std::chrono::milliseconds(150);
+        });
+  voipbin->place_call({{"one", "two"}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 2u);
+  EXPECT_EQ(text_of(says[0]), "You said: one");
+  EXPECT_EQ(text_of(says[1]), "You said: two");
+}
+
+TEST_F(Recovery, ATextOverTheSayLimitIsSplitNotRefused) {
+  start_echo();
+  std::string words;
+  while (words.size() < 6000) words += "blah ";
+  words += "end.";
+  voipbin->place_call({{words}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 2u);
+  std::string heard_text;
+  for (const auto& r : says) {
+    EXPECT_EQ(r.status, 200);
+    EXPECT_LE(text_of(r).size(), 5000u);
+    heard_text += (heard_text.empty() ? "" : " ") + text_of(r);
+  }
+  EXPECT_EQ(heard_text, "You said: " + words);
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
 #include "net/voipbin_scheduler.hpp"
+#include "net/ws_client.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/voipbin_requests.hpp"
 #include "sim/voipbin_sim.hpp"
@@ -143,13 +145,14 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
     // Hangup first, then a late progressing, a transcript for nobody and garbage, repeated.
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
-    std::string transcript = json{{"id", "6f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
-                                  {"customer_id", customer},
-                                  {"transcribe_id", "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
-                                  {"direction", "in"},
-                                  {"message", "hello?"},
-                                  {"tm_transcript", "0001-01-01T00:00:01Z"}}
-                                 .dump();
+    std::string transcript = json{
+        {"id", "6f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+        {"customer_id", customer},
+        {"transcribe_id", "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+        {"direction", "in"},
+        {"message", "hello?"},
+        {"tm_transcript",
+         "0001-01-01T00:00:01Z"}}.dump();
     caf::anon_send(gw, atoms::frame_v, transcript);
     for (int i = 0; i < 50; ++i) caf::anon_send(gw, atoms::frame_v, std::string("\x01\x02 not json"));
     EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 53; }));
@@ -159,6 +162,34 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
     caf::anon_send(gw, atoms::shutdown_v);
   }
   EXPECT_TRUE(vsim.requests().empty());  // no REST call for any of it
+  vsim.stop();
+  io.stop();
+}
+
+TEST(VoipbinSim, AnInvalidTopicClosesTheSocket) {
+  net::io_runtime io{1};
+  sim::voipbin_sim vsim{io.context(), {}};
+  auto port = vsim.start("127.0.0.1", 0);
+  ASSERT_TRUE(port);
+  io.start();
+  std::atomic<int> opens{0}, closes{0};
+  net::ws_options o;
+  o.target =
+      parse_url("ws://127.0.0.1:" + std::to_string(*port) + "/v1.0/ws?accesskey=sim-accesskey").value();
+  o.initial_backoff = std::chrono::seconds(30);  // one connection is enough
+  std::shared_ptr<net::ws_client> ws;
+  net::ws_callbacks cb;
+  cb.on_open = [&] {
+    ++opens;
+    ws->send(R"({"type":"subscribe","topics":["customer_id:11111111-2222-3333-4444-555555555555:call"]})");
+  };
+  cb.on_close = [&](const std::string&, std::chrono::milliseconds) { ++closes; };
+  ws = std::make_shared<net::ws_client>(io.context(), net::make_client_tls_context({}).value(), o, cb);
+  ws->start();
+  EXPECT_TRUE(eventually([&] { return closes.load() == 1; }));
+  EXPECT_EQ(opens.load(), 1);
+  EXPECT_EQ(vsim.subscribers(), 0u);
+  ws->stop();
   vsim.stop();
   io.stop();
 }
