@@ -17,7 +17,8 @@ sleep 0.3
 # The sim waits for a subscriber; start parley, measure it idle first.
 "$build/app/parley" --voipbin.api-url=http://127.0.0.1:$port_sim/v1.0 --voipbin.ws-url=ws://127.0.0.1:$port_sim/v1.0/ws \
   --voipbin.accesskey=sim-accesskey --voipbin.customer-id=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f \
-  --llm.provider=echo --agent.greeting='""' --agent.max-calls=100000 --admin.listen=127.0.0.1:$port_admin \
+  --llm.provider=echo --agent.greeting='""' --agent.max-calls=100000 \
+  --voipbin.rate-limit=1000000 --voipbin.rate-burst=1000000 --admin.listen=127.0.0.1:$port_admin \
   --log.level=warn >/tmp/parley-load.log 2>&1 &
 parley=$!
 trap 'kill $parley $sim 2>/dev/null || true' EXIT

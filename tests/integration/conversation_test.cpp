@@ -21,6 +21,8 @@ TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
 
   auto metrics = test::http_get(admin_port, "/metrics");
   EXPECT_NE(metrics.find("\nparley_turns_total 3\n"), std::string::npos) << metrics;
+  // The subscription topics match each event once: nothing arrived twice.
+  EXPECT_NE(metrics.find("\nparley_events_duplicate_total 0\n"), std::string::npos) << metrics;
   EXPECT_TRUE(eventually([&] {
     return test::http_get(admin_port, "/metrics").find("\nparley_active_calls 0\n") != std::string::npos;
   }));

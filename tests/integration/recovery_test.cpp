@@ -260,3 +260,18 @@ TEST_F(Recovery, ATextOverTheSayLimitIsSplitNotRefused) {
   }
   EXPECT_EQ(heard_text, "You said: " + words);
 }
+
+TEST_F(Recovery, ASpeakingStuckInInitiatingIsReplaced) {
+  start_echo();
+  auto call = voipbin->place_call({{"hello"}});
+  auto stuck = voipbin->add_speaking(call, std::chrono::minutes(10));
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto all = voipbin->requests();
+  auto polls = only(all, "/speakings/" + stuck);
+  EXPECT_GE(polls.size(), 10u);  // polled, bounded
+  EXPECT_EQ(only(all, "/speakings/" + stuck + "/stop").size(), 1u);
+  auto says = only(all, "/say");
+  ASSERT_EQ(says.size(), 1u);
+  EXPECT_NE(says[0].path, "/speakings/" + stuck + "/say");  // said on a new session
+  EXPECT_EQ(says[0].status, 200);
+}
