@@ -13,20 +13,11 @@
 #include "net/tls_context.hpp"
 #include "protocol/metrics.hpp"
 #include "sim/llm_sim.hpp"
+#include "sim_runtime.hpp"
 
 using namespace parley;
 
 namespace {
-
-caf::actor_system_config& test_config() {
-  static caf::actor_system_config cfg = [] {
-    caf::actor_system_config c;
-    c.set("scheduler.policy", caf::atom("sharing"));
-    c.set("scheduler.max-threads", 2);
-    return c;
-  }();
-  return cfg;
-}
 
 class BrainTest : public ::testing::Test {
  protected:
@@ -57,7 +48,7 @@ class BrainTest : public ::testing::Test {
   std::unique_ptr<sim::llm_sim> llm;
   std::unique_ptr<net::http_client> http;
   std::shared_ptr<const runtime> rt;
-  caf::actor_system sys{test_config()};
+  caf::actor_system sys{test::test_config()};
   std::optional<caf::scoped_actor> self{std::in_place, sys};
 };
 

@@ -18,6 +18,7 @@
 #include "protocol/metrics.hpp"
 #include "protocol/voipbin_requests.hpp"
 #include "sim/voipbin_sim.hpp"
+#include "sim_runtime.hpp"
 
 using namespace parley;
 using nlohmann::json;
@@ -33,25 +34,6 @@ std::string call_frame(const std::string& id, const std::string& cust, const std
       .dump();
 }
 
-template <class Pred>
-bool eventually(Pred p) {
-  for (int i = 0; i < 500; ++i) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return p();
-}
-
-caf::actor_system_config& test_config() {
-  static caf::actor_system_config cfg = [] {
-    caf::actor_system_config c;
-    c.set("scheduler.policy", caf::atom("sharing"));
-    c.set("scheduler.max-threads", 2);
-    return c;
-  }();
-  return cfg;
-}
-
 }  // namespace
 
 TEST(Gateway, SubscribesOncePerEventKindInTheExactForm) {
@@ -61,25 +43,12 @@ TEST(Gateway, SubscribesOncePerEventKindInTheExactForm) {
 }
 
 TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
-  net::io_runtime io{1};
-  metrics stats;
-  sim::voipbin_sim vsim{io.context(), {}};
-  auto port = vsim.start("127.0.0.1", 0);
-  ASSERT_TRUE(port);
-  net::http_client http{io.context(), net::make_client_tls_context({}).value()};
-  io.start();
-  auto rt = std::make_shared<runtime>();
-  rt->voipbin.api = parse_url("http://127.0.0.1:" + std::to_string(*port) + "/v1.0").value();
-  rt->voipbin.accesskey = "sim-accesskey";
-  rt->voipbin.customer_id = customer;
-  rt->llm.provider = "echo";
-  rt->http = &http;
-  rt->stats = &stats;
-  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
-  rt->voipbin_rest = &scheduler;
+  test::sim_runtime env;
+  auto& stats = env.stats;
+  auto& vsim = env.vsim;
   {
-    caf::actor_system sys{test_config()};
-    auto gw = spawn_gateway(sys, rt);
+    caf::actor_system sys{test::test_config()};
+    auto gw = spawn_gateway(sys, env.rt);
     auto calls = [&] {
       caf::scoped_actor self{sys};
       std::vector<std::string> out;
@@ -92,7 +61,7 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
                    std::string(R"({"id":"not-a-uuid","source":{},"status":"progressing"})"));
     caf::anon_send(gw, atoms::frame_v,
                    call_frame(call_id, "11111111-2222-3333-4444-555555555555", "progressing"));
-    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 3; }));
+    EXPECT_TRUE(test::eventually([&] { return stats.events_total.value() == 3; }));
     EXPECT_EQ(stats.events_invalid_total.value(), 2u);
     EXPECT_EQ(stats.events_unroutable_total.value(), 1u);
     EXPECT_TRUE(calls().empty());
@@ -100,14 +69,14 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
     // A call of ours: one supervisor, even when the event arrives twice.
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
-    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 5; }));
+    EXPECT_TRUE(test::eventually([&] { return stats.events_total.value() == 5; }));
     EXPECT_EQ(stats.events_duplicate_total.value(), 1u);
     EXPECT_EQ(calls(), std::vector<std::string>{call_id});
     EXPECT_EQ(stats.active_calls.value(), 1);
 
     // Hangup ends the supervisor, which stops the sessions it created.
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
-    EXPECT_TRUE(eventually([&] { return calls().empty(); }));
+    EXPECT_TRUE(test::eventually([&] { return calls().empty(); }));
     EXPECT_EQ(stats.active_calls.value(), 0);
     caf::anon_send(gw, atoms::shutdown_v);
   }
@@ -118,30 +87,15 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
   // created is stopped when the call ends.
   EXPECT_EQ(paths,
             (std::vector<std::string>{"POST /speakings", "POST /speakings/{id}/stop", "POST /transcribes"}));
-  vsim.stop();
-  io.stop();
 }
 
 TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
-  net::io_runtime io{1};
-  metrics stats;
-  sim::voipbin_sim vsim{io.context(), {}};
-  auto port = vsim.start("127.0.0.1", 0);
-  ASSERT_TRUE(port);
-  net::http_client http{io.context(), net::make_client_tls_context({}).value()};
-  io.start();
-  auto rt = std::make_shared<runtime>();
-  rt->voipbin.api = parse_url("http://127.0.0.1:" + std::to_string(*port) + "/v1.0").value();
-  rt->voipbin.accesskey = "sim-accesskey";
-  rt->voipbin.customer_id = customer;
-  rt->llm.provider = "echo";
-  rt->http = &http;
-  rt->stats = &stats;
-  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
-  rt->voipbin_rest = &scheduler;
+  test::sim_runtime env;
+  auto& stats = env.stats;
+  auto& vsim = env.vsim;
   {
-    caf::actor_system sys{test_config()};
-    auto gw = spawn_gateway(sys, rt);
+    caf::actor_system sys{test::test_config()};
+    auto gw = spawn_gateway(sys, env.rt);
     // Hangup first, then a late progressing, a transcript for nobody and garbage, repeated.
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
@@ -155,15 +109,13 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
          "0001-01-01T00:00:01Z"}}.dump();
     caf::anon_send(gw, atoms::frame_v, transcript);
     for (int i = 0; i < 50; ++i) caf::anon_send(gw, atoms::frame_v, std::string("\x01\x02 not json"));
-    EXPECT_TRUE(eventually([&] { return stats.events_total.value() == 53; }));
+    EXPECT_TRUE(test::eventually([&] { return stats.events_total.value() == 53; }));
     EXPECT_EQ(stats.events_invalid_total.value(), 50u);
     EXPECT_EQ(stats.events_unroutable_total.value(), 2u);  // the late progressing and the transcript
     EXPECT_EQ(stats.calls_total.value(), 0u);
     caf::anon_send(gw, atoms::shutdown_v);
   }
   EXPECT_TRUE(vsim.requests().empty());  // no REST call for any of it
-  vsim.stop();
-  io.stop();
 }
 
 TEST(VoipbinSim, AnInvalidTopicClosesTheSocket) {
@@ -186,10 +138,8 @@ TEST(VoipbinSim, AnInvalidTopicClosesTheSocket) {
   cb.on_close = [&](const std::string&, std::chrono::milliseconds) { ++closes; };
   ws = std::make_shared<net::ws_client>(io.context(), net::make_client_tls_context({}).value(), o, cb);
   ws->start();
-  EXPECT_TRUE(eventually([&] { return closes.load() == 1; }));
+  EXPECT_TRUE(test::eventually([&] { return closes.load() == 1; }));
   EXPECT_EQ(opens.load(), 1);
   EXPECT_EQ(vsim.subscribers(), 0u);
   ws->stop();
-  vsim.stop();
-  io.stop();
 }

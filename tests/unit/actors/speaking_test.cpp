@@ -13,6 +13,7 @@
 #include "net/voipbin_scheduler.hpp"
 #include "protocol/metrics.hpp"
 #include "sim/voipbin_sim.hpp"
+#include "sim_runtime.hpp"
 
 using namespace parley;
 
@@ -34,25 +35,11 @@ caf::behavior parent(caf::stateful_actor<parent_state>* self, std::shared_ptr<co
 }  // namespace
 
 TEST(Speaking, SessionIsStoppedWhenTheSupervisorDies) {
-  net::io_runtime io{1};
-  metrics stats;
-  sim::voipbin_sim vsim{io.context(), {}};
-  auto port = vsim.start("127.0.0.1", 0);
-  ASSERT_TRUE(port);
-  net::http_client http{io.context(), net::make_client_tls_context({}).value()};
-  io.start();
-  auto rt = std::make_shared<runtime>();
-  rt->voipbin.api = parse_url("http://127.0.0.1:" + std::to_string(*port) + "/v1.0").value();
-  rt->voipbin.accesskey = "sim-accesskey";
-  rt->http = &http;
-  rt->stats = &stats;
-  net::voipbin_scheduler scheduler{io.context(), http, {rt->voipbin.api, rt->voipbin.accesskey}};
-  rt->voipbin_rest = &scheduler;
+  test::sim_runtime env;
+  auto& vsim = env.vsim;
   {
-    caf::actor_system_config cfg;
-    cfg.set("scheduler.policy", caf::atom("sharing"));
-    caf::actor_system sys{cfg};
-    auto p = sys.spawn(parent, rt);
+    caf::actor_system sys{test::test_config()};
+    auto p = sys.spawn(parent, env.rt);
     for (int i = 0; i < 500 && vsim.live_speakings() == 0; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     ASSERT_EQ(vsim.live_speakings(), 1u);
@@ -62,6 +49,4 @@ TEST(Speaking, SessionIsStoppedWhenTheSupervisorDies) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     EXPECT_EQ(vsim.live_speakings(), 0u);
   }
-  vsim.stop();
-  io.stop();
 }
