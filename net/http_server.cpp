@@ -172,7 +172,11 @@ class ws_session : public ws_peer, public closable, public std::enable_shared_fr
     ws_.async_write(asio::buffer(queue_.front()),
                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                       self->writing_ = false;
-                      if (ec) return self->closed();
+                      // Closed meanwhile: the frame in flight was kept alive until now.
+                      if (ec || self->done_) {
+                        self->queue_.clear();
+                        return self->closed();
+                      }
                       self->queue_.pop_front();
                       self->flush();
                     });
@@ -192,7 +196,8 @@ class ws_session : public ws_peer, public closable, public std::enable_shared_fr
     if (done_) return;
     done_ = true;
     open_ = false;
-    queue_.clear();
+    // A write in flight still reads queue_.front(): its handler clears the queue.
+    if (!writing_) queue_.clear();
     if (cb_.on_close) cb_.on_close();
     cb_ = {};
   }
