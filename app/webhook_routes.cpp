@@ -1,6 +1,8 @@
 #include "app/webhook_routes.hpp"
 
 #include <spdlog/spdlog.h>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "protocol/metrics.hpp"
@@ -8,9 +10,24 @@
 
 namespace parley {
 
+namespace {
+
+// A flood of bad deliveries must not flood the log: warn the first time, then every 1000th.
+void log_refused(std::map<std::string, uint64_t>& counts, const std::string& reason, std::size_t bytes) {
+  auto n = ++counts[reason];
+  if (n == 1 || n % 1000 == 0)
+    spdlog::warn("webhook refused: {} ({} bytes; {} so far)", reason, bytes, n);
+  else
+    spdlog::debug("webhook refused: {} ({} bytes)", reason, bytes);
+}
+
+}  // namespace
+
 net::request_handler webhook_routes(std::string path, std::string secret, metrics& stats,
                                     std::function<void(std::string)> deliver) {
-  return [path = std::move(path), secret = std::move(secret), &stats, deliver = std::move(deliver)](
+  // Counts per reason; the handler runs on the io thread only.
+  auto refusals = std::make_shared<std::map<std::string, uint64_t>>();
+  return [path = std::move(path), secret = std::move(secret), &stats, deliver = std::move(deliver), refusals](
              net::server_request req, std::shared_ptr<net::server_reply> reply) {
     auto answer = [&](int status, const char* text) {
       stats.webhook_requests_total.inc("status=\"" + std::to_string(status) + "\"");
@@ -20,15 +37,14 @@ net::request_handler webhook_routes(std::string path, std::string secret, metric
     if (req.method != "POST" && req.method != "PUT") return answer(405, "use POST\n");
     auto signature = net::find_header(req.headers, "x-voipbin-signature");
     if (signature.empty() || !voipbin::verify_webhook_signature(secret, req.body, signature)) {
-      spdlog::warn("webhook refused: {} signature ({} bytes)", signature.empty() ? "missing" : "wrong",
-                   req.body.size());
+      log_refused(*refusals, signature.empty() ? "missing signature" : "wrong signature", req.body.size());
       return answer(401, "bad signature\n");
     }
     auto j = nlohmann::json::parse(req.body, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string() ||
         !j.contains("data") || !j["data"].is_object()) {
       stats.events_invalid_total.inc();
-      spdlog::warn("webhook refused: body is not a {{type, data}} object ({} bytes)", req.body.size());
+      log_refused(*refusals, "body is not a {type, data} object", req.body.size());
       return answer(400, "body must be {\"type\":…,\"data\":{…}}\n");
     }
     answer(200, "ok\n");

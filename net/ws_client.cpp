@@ -106,6 +106,7 @@ struct ws_client::session : std::enable_shared_from_this<session> {
       t.idle_timeout = opts.idle_timeout;
       t.keep_alive_pings = true;
       s.set_option(t);
+      s.read_message_max(opts.max_frame);
       s.set_option(websocket::stream_base::decorator([h = opts.headers](websocket::request_type& req) {
         req.set(beast::http::field::user_agent, "parley/0.1");
         for (const auto& x : h) req.set(x.name, x.value);

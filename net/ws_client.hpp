@@ -26,6 +26,7 @@ struct ws_options {
   std::chrono::milliseconds max_backoff{30000};
   std::chrono::seconds idle_timeout{60};  // no frame (ping included) for this long: reconnect
   std::size_t max_queue = 4096;           // outgoing frames held while a write is in flight
+  std::size_t max_frame = 1024 * 1024;    // a bigger incoming message drops the connection
 };
 
 struct ws_callbacks {

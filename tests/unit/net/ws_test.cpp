@@ -121,3 +121,44 @@ TEST_F(NetTest, WebSocketRefusedUpgradeIsRetried) {
   EXPECT_GE(closes.load(), 2);
   ws->stop();
 }
+
+TEST_F(NetTest, WebSocketOversizedFrameDropsTheConnectionNotTheProcess) {
+  std::mutex m;
+  std::shared_ptr<net::ws_peer> peer;
+  serve(
+      [](net::server_request, std::shared_ptr<net::server_reply> r) {
+        r->respond({404, {}, ""});
+      },
+      [&](const net::server_request&,
+          std::shared_ptr<net::ws_peer> p) -> std::variant<net::ws_peer_callbacks, net::http_response> {
+        std::lock_guard lock{m};
+        peer = p;
+        return net::ws_peer_callbacks{};
+      });
+  std::atomic<int> opens{0}, messages{0};
+  std::mutex rm;
+  std::string reason;
+  net::ws_options o;
+  o.target = parse_url("ws://127.0.0.1:" + std::to_string(server->port()) + "/ws").value();
+  o.initial_backoff = std::chrono::milliseconds(20);
+  o.max_frame = 64 * 1024;
+  net::ws_callbacks cb;
+  cb.on_open = [&] { ++opens; };
+  cb.on_message = [&](std::string) { ++messages; };
+  cb.on_close = [&](const std::string& why, std::chrono::milliseconds) {
+    std::lock_guard lock{rm};
+    if (reason.empty()) reason = why;
+  };
+  auto ws = std::make_shared<net::ws_client>(io.context(), tls, o, cb);
+  ws->start();
+  ASSERT_TRUE(eventually([&] { return opens.load() == 1; }));
+  {
+    std::lock_guard lock{m};
+    peer->send(std::string(100 * 1024, 'x'));  // over max_frame
+  }
+  EXPECT_TRUE(eventually([&] { return opens.load() == 2; }));  // dropped, then back
+  EXPECT_EQ(messages.load(), 0);
+  std::lock_guard lock{rm};
+  EXPECT_NE(reason.find("exceeded the locally configured limit"), std::string::npos) << reason;
+  ws->stop();
+}
