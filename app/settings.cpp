@@ -1,7 +1,6 @@
 #include "app/settings.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -25,19 +24,9 @@ result<url> http_url(const char* option, const std::string& text, bool websocket
 }
 
 result<listen_address> listen_on(const char* option, const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return bad(option, "'" + text + "' is not host:port");
-  listen_address out;
-  out.host = text.substr(0, colon);
-  if (out.host.size() >= 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
-  if (out.host == "localhost") out.host = "127.0.0.1";
-  auto port = text.substr(colon + 1);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (out.host.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535)
-    return bad(option, "'" + text + "' is not host:port");
-  out.port = static_cast<uint16_t>(value);
-  return out;
+  auto hp = parse_host_port(text);
+  if (!hp) return bad(option, hp.error().message);
+  return listen_address{hp->host, hp->port};
 }
 
 std::chrono::milliseconds millis(double seconds) {

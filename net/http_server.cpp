@@ -71,20 +71,12 @@ std::string server_request::query(std::string_view key) const {
 }
 
 result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) return fail("expected host:port");
-  auto host = std::string(text.substr(0, colon));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) return fail("missing host in '" + std::string(text) + "'");
-  auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535)
-    return fail("invalid port '" + std::string(port_text) + "'");
-  boost::system::error_code aec;
-  asio::ip::make_address(host, aec);
-  if (aec && host != "localhost") return fail("host '" + host + "' is not an IP address");
-  return std::pair{host == "localhost" ? std::string("127.0.0.1") : host, static_cast<uint16_t>(port)};
+  auto hp = parse_host_port(text);
+  if (!hp) return hp.error();
+  boost::system::error_code ec;
+  asio::ip::make_address(hp->host, ec);
+  if (ec) return fail("host '" + hp->host + "' is not an IP address");
+  return std::pair{hp->host, hp->port};
 }
 
 class closable {

@@ -42,6 +42,24 @@ url url::with_query(std::string_view key, std::string_view value) const {
   return out;
 }
 
+result<host_port> parse_host_port(std::string_view text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return fail("'" + std::string(text) + "' is not host:port");
+  host_port out;
+  out.host = std::string(text.substr(0, colon));
+  if (out.host.size() >= 2 && out.host.front() == '[' && out.host.back() == ']')
+    out.host = out.host.substr(1, out.host.size() - 2);
+  if (out.host == "localhost") out.host = "127.0.0.1";
+  if (out.host.empty()) return fail("missing host in '" + std::string(text) + "'");
+  auto port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535)
+    return fail("invalid port '" + std::string(port_text) + "' in '" + std::string(text) + "'");
+  out.port = static_cast<uint16_t>(port);
+  return out;
+}
+
 std::string percent_encode(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

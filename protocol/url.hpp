@@ -28,6 +28,14 @@ struct url {
 
 result<url> parse_url(std::string_view text);
 
+struct host_port {
+  std::string host;  // IPv6 without brackets; "localhost" becomes 127.0.0.1
+  uint16_t port = 0;
+};
+
+// "host:port" as in a listen address; the error says what is wrong.
+result<host_port> parse_host_port(std::string_view text);
+
 std::string percent_encode(std::string_view text);
 
 }  // namespace parley

@@ -45,3 +45,16 @@ TEST(Url, AppendsPathsAndQueries) {
   auto q = parse_url("http://h/p?a=1").value().with_path_suffix("/x").with_query("b", "2");
   EXPECT_EQ(q.target, "/p/x?a=1&b=2");
 }
+
+TEST(Url, ParsesHostPort) {
+  auto a = parley::parse_host_port("0.0.0.0:8080");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 8080);
+  EXPECT_EQ(parley::parse_host_port("[::1]:80")->host, "::1");
+  EXPECT_EQ(parley::parse_host_port("localhost:1")->host, "127.0.0.1");
+  EXPECT_FALSE(parley::parse_host_port("9090"));
+  EXPECT_FALSE(parley::parse_host_port(":9090"));
+  EXPECT_FALSE(parley::parse_host_port("h:70000"));
+  EXPECT_FALSE(parley::parse_host_port("h:12x"));
+}
