@@ -3,22 +3,64 @@
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <chrono>
+#include <deque>
+#include <limits>
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
 #include "actors/children.hpp"
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
-#include "protocol/voipbin_requests.hpp"
 #include "protocol/metrics.hpp"
+#include "protocol/playout_tracker.hpp"
+#include "protocol/turn_policy.hpp"
+#include "protocol/voipbin_requests.hpp"
 
 namespace parley {
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 
+// listening: the caller has the floor. thinking: the model works on an answer and nothing of it
+// has been said. speaking: the caller is hearing the agent (until playout ends, not until the
+// model is done). ending: the call is over.
 enum class phase { listening, thinking, speaking, ending };
+
+turn::phase policy_phase(phase p) {
+  switch (p) {
+    case phase::listening:
+      return turn::phase::listening;
+    case phase::thinking:
+      return turn::phase::thinking;
+    case phase::speaking:
+      return turn::phase::speaking;
+    case phase::ending:
+      break;
+  }
+  return turn::phase::ending;
+}
+
+// The agent's reply in progress: what was generated, handed to speaking, and heard.
+struct reply_state {
+  std::string generated;          // every sentence of it so far
+  std::vector<std::string> held;  // sentences held back while the caller is still talking
+  bool holding = false;
+  bool generating = false;           // the brain is working on it
+  uint64_t last_seq = 0;             // the last text handed to speaking
+  uint64_t resolved_seq = 0;         // the last text speaking has answered for
+  std::size_t history_index = none;  // its assistant message, once it has one
+  std::string heard_before;          // a resumed reply: what the caller heard of it before
+  bool hangup_after = false;         // the goodbye: hang up once it has been heard
+  bool said_any = false;             // VoIPBIN accepted some of it
+  playout_tracker playout;
+};
+
+// When each stage of a turn happened (DESIGN §7).
+struct turn_stamps {
+  clock_type::time_point event, llm_written, first_token, first_say_sent, first_say_answered;
+};
 
 struct supervisor_state {
   static inline const char* name = "call-supervisor";
@@ -30,36 +72,43 @@ struct supervisor_state {
   caf::actor brain;
   phase now = phase::listening;
   uint64_t epoch = 0;
+  uint64_t next_seq = 0;
   chat_history history;
-  std::string spoken;  // sentences of the current reply handed to speaking
+  std::size_t user_index = none;  // the caller's message being answered
+  reply_state reply;
+  // After a barge-in: the rest of the interrupted reply, said again if no words follow.
+  std::string unheard;
+  std::string interrupted_heard;
+  std::size_t interrupted_index = none;
+  bool words_since_barge_in = false;
+  uint64_t barge_generation = 0;
+  uint64_t hold_generation = 0;
   uint64_t silence_generation = 0;
   int unanswered_prompts = 0;
-  // Per-turn stamps for the latency histograms.
-  clock_type::time_point t_transcript{};
-  clock_type::time_point t_first_token{};
-  bool first_say_seen = false;
+  turn_stamps stamps;
+  std::deque<turn_stamps> recent_turns;  // the last few, for logs and call records
   int turns = 0;
+  bool hangup_sent = false;
   bool ended = false;  // sessions are being stopped
 };
 
 constexpr uint64_t hangup_tag = 1;
+constexpr std::size_t kept_turns = 32;
 
-// Roughly how long VoIPBIN needs to speak `text` (about 14 characters a second), so a
-// goodbye is heard before the hangup.
+// Roughly how long VoIPBIN needs to speak `text` (about 14 characters a second): the last
+// resort for a goodbye whose playout is never confirmed.
 std::chrono::milliseconds playout_time(const std::string& text) {
   return std::chrono::milliseconds(std::min<std::size_t>(10000, 500 + text.size() * 70));
 }
 
 using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
 
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
+double seconds_between(clock_type::time_point a, clock_type::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
 }
 
-void say(supervisor_ptr self, const std::string& text) {
-  auto& st = self->state;
-  if (text.empty() || !st.speaking) return;
-  self->send(st.speaking, atoms::say_v, st.epoch, text);
+clock_type::time_point from_ns(int64_t ns) {
+  return clock_type::time_point(clock_type::duration(ns));
 }
 
 void arm_silence_timer(supervisor_ptr self) {
@@ -69,16 +118,217 @@ void arm_silence_timer(supervisor_ptr self) {
     self->delayed_send(self, st.rt->agent.silence_timeout, atoms::silence_v, st.silence_generation);
 }
 
-// The caller spoke while the agent was still answering: drop the rest of the answer.
-void barge_in(supervisor_ptr self) {
+// A new reply (a new epoch): whatever is still on its way for the old one is stale.
+void start_reply(supervisor_ptr self) {
   auto& st = self->state;
   ++st.epoch;
-  self->send<caf::message_priority::high>(st.brain, atoms::cancel_v, st.epoch - 1);
-  self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch);
-  if (!st.spoken.empty()) st.history.push_back({"assistant", st.spoken, true});
-  st.spoken.clear();
+  st.reply = reply_state{};
+}
+
+void hand_to_speaking(supervisor_ptr self, const std::string& text) {
+  auto& st = self->state;
+  if (text.empty() || !st.speaking) return;
+  st.reply.last_seq = ++st.next_seq;
+  st.reply.playout.expect();
+  self->send(st.speaking, atoms::say_v, st.epoch, st.reply.last_seq, text);
+}
+
+void hang_up(supervisor_ptr self) {
+  auto& st = self->state;
+  if (std::exchange(st.hangup_sent, true)) return;
+  send_rest(*st.rt, self->address(), hangup_tag, voipbin::hangup_call(st.call_id));
+  // VoIPBIN's call_hangup event ends the call; end it anyway if that never comes.
+  self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
+}
+
+// The caller has heard the whole reply: the floor is theirs.
+void reply_heard(supervisor_ptr self) {
+  auto& st = self->state;
+  st.now = phase::listening;
+  if (st.reply.hangup_after) return hang_up(self);
+  arm_silence_timer(self);
+}
+
+void check_played(supervisor_ptr self) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  if (st.now != phase::speaking || r.generating || r.holding || r.resolved_seq < r.last_seq) return;
+  if (!r.playout.played(clock_type::now())) return;
+  reply_heard(self);
+}
+
+// Says a fixed text (greeting, prompts) as a reply of its own.
+void speak(supervisor_ptr self, const std::string& text) {
+  auto& st = self->state;
+  start_reply(self);
+  if (text.empty() || !st.speaking) {
+    reply_heard(self);
+    return;
+  }
+  st.reply.generated = text;
+  st.now = phase::speaking;
+  hand_to_speaking(self, text);
+}
+
+void release_held(supervisor_ptr self) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  r.holding = false;
+  for (const auto& s : r.held) hand_to_speaking(self, s);
+  if (!r.held.empty()) st.now = phase::speaking;
+  r.held.clear();
+  if (st.now == phase::thinking && !r.generating && r.last_seq == 0) return reply_heard(self);
+  check_played(self);
+}
+
+void think(supervisor_ptr self, int64_t event_ns) {
+  auto& st = self->state;
+  st.reply.generating = true;
+  st.now = phase::thinking;
+  st.stamps = turn_stamps{};
+  st.stamps.event = from_ns(event_ns);
+  ++st.silence_generation;  // no silence prompt while the agent answers
+  self->send(st.brain, atoms::think_v, st.epoch, st.history);
+}
+
+void cancel_brain(supervisor_ptr self) {
+  auto& st = self->state;
+  if (st.reply.generating && st.brain)
+    self->send<caf::message_priority::high>(st.brain, atoms::cancel_v, st.epoch);
+  st.reply.generating = false;
+}
+
+// The reply's assistant message, if it has one and nothing followed it, is dropped.
+void drop_reply_message(supervisor_state& st) {
+  if (st.reply.history_index != none && st.reply.history_index + 1 == st.history.size())
+    st.history.pop_back();
+  st.reply.history_index = none;
+}
+
+// A final transcript while listening: the caller's turn is over, answer it.
+void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
+  auto& st = self->state;
+  spdlog::info("call {}: caller: {}", st.call_id, text);
+  st.unanswered_prompts = 0;
+  ++st.barge_generation;  // a real turn: the interrupted reply is not resumed
+  st.unheard.clear();
+  st.history.push_back({"user", std::move(text), false});
+  st.user_index = st.history.size() - 1;
+  start_reply(self);
+  think(self, event_ns);
+}
+
+// Another final before anything of the answer was said (DESIGN §4): both texts are one turn.
+void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) {
+  auto& st = self->state;
+  if (st.user_index == none || st.user_index >= st.history.size()) return take_turn(self, text, event_ns);
+  spdlog::info("call {}: caller went on: {}", st.call_id, text);
+  cancel_brain(self);
+  drop_reply_message(st);
+  auto& user = st.history[st.user_index].content;
+  user += (user.empty() ? "" : " ") + text;
+  st.rt->stats->turns_merged_total.inc();
+  start_reply(self);
+  think(self, event_ns);
+}
+
+// The caller is still talking while the answer is being written: hold it back for a while.
+void hold(supervisor_ptr self) {
+  auto& st = self->state;
+  auto timeout = st.rt->agent.false_interruption_timeout;
+  if (st.reply.holding || timeout.count() == 0) return;
+  st.reply.holding = true;
+  self->delayed_send(self, timeout, atoms::hold_over_v, st.epoch, ++st.hold_generation);
+}
+
+// The caller spoke over the agent (DESIGN §4): one urgent message to the brain and to
+// speaking; history keeps what the caller heard, marked interrupted, never the unsaid rest.
+void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  auto heard = r.playout.heard(clock_type::now());
+  auto heard_all = r.heard_before.empty() ? heard
+                   : heard.empty()        ? r.heard_before
+                                          : r.heard_before + " " + heard;
+  if (r.history_index != none && r.history_index < st.history.size()) {
+    if (heard_all.empty()) {
+      drop_reply_message(st);
+    } else {
+      st.history[r.history_index] = {"assistant", heard_all, true};
+    }
+  } else if (!heard_all.empty()) {
+    st.history.push_back({"assistant", heard_all, true});
+    r.history_index = st.history.size() - 1;
+  }
+  st.unheard = playout_tracker::after_words(r.generated, playout_tracker::count_words(heard));
+  st.interrupted_heard = heard_all;
+  st.interrupted_index = heard_all.empty() ? none : r.history_index;
+  cancel_brain(self);
+  start_reply(self);
+  st.now = phase::listening;
+  self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, event_ns);
   st.rt->stats->bargeins_total.inc();
-  spdlog::info("call {}: caller interrupted the agent", st.call_id);
+  spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_all);
+  st.words_since_barge_in = with_words;
+  ++st.barge_generation;
+  auto timeout = st.rt->agent.false_interruption_timeout;
+  if (timeout.count() > 0 && !st.unheard.empty())
+    self->delayed_send(self, timeout, atoms::resume_v, st.barge_generation);
+  arm_silence_timer(self);
+}
+
+// A barge-in brought no words: say the part of the reply the caller has not heard.
+void resume(supervisor_ptr self) {
+  auto& st = self->state;
+  auto rest = std::exchange(st.unheard, {});
+  spdlog::info("call {}: false interruption; the agent goes on: {}", st.call_id, rest);
+  st.rt->stats->bargeins_false_total.inc();
+  start_reply(self);
+  auto& r = st.reply;
+  r.heard_before = st.interrupted_heard;
+  r.generated = rest;
+  if (st.interrupted_index != none && st.interrupted_index < st.history.size()) {
+    r.history_index = st.interrupted_index;
+    st.history[r.history_index] = {"assistant", r.heard_before + " " + rest, false};
+  } else {
+    st.history.push_back({"assistant", rest, false});
+    r.history_index = st.history.size() - 1;
+  }
+  ++st.silence_generation;
+  st.now = phase::speaking;
+  hand_to_speaking(self, rest);
+}
+
+void on_caller_voice(supervisor_ptr self, turn::signal kind, std::string& text, int64_t event_ns) {
+  auto& st = self->state;
+  bool words = kind != turn::signal::speech_started && !turn::words_of(text).empty();
+  if (words) st.words_since_barge_in = true;
+  if (st.reply.hangup_after) return;  // saying goodbye: nothing changes that now
+  auto what = turn::decide({kind, "in", text}, policy_phase(st.now), st.rt->agent.barge_in);
+  switch (what) {
+    case turn::action::ignore:
+      return;
+    case turn::action::hold:
+      return hold(self);
+    case turn::action::barge_in:
+      return barge_in(self, event_ns, words);
+    case turn::action::answer:
+      return take_turn(self, std::move(text), event_ns);
+    case turn::action::barge_in_answer:
+      barge_in(self, event_ns, words);
+      return take_turn(self, std::move(text), event_ns);
+    case turn::action::merge:
+      return merge_turn(self, text, event_ns);
+  }
+}
+
+void on_agent_voice(supervisor_ptr self, turn::signal kind, const std::string& text) {
+  auto& st = self->state;
+  if (kind == turn::signal::interim)
+    st.reply.playout.interim(text);
+  else if (kind == turn::signal::final_transcript)
+    st.reply.playout.final_transcript(text);
+  check_played(self);
 }
 
 void end_call(supervisor_ptr self) {
@@ -100,6 +350,12 @@ bool children_gone(const supervisor_state& st) {
   return !st.transcribe && !st.speaking && !st.brain;
 }
 
+void keep_turn_stamps(supervisor_state& st) {
+  if (st.stamps.event == clock_type::time_point{}) return;
+  st.recent_turns.push_back(st.stamps);
+  if (st.recent_turns.size() > kept_turns) st.recent_turns.pop_front();
+}
+
 caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
                               caf::actor_addr gateway) {
   auto& st = self->state;
@@ -112,11 +368,11 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
   spdlog::info("call {}: answering", st.call_id);
+  speak(self, st.rt->agent.greeting);
   if (!st.rt->agent.greeting.empty()) {
-    say(self, st.rt->agent.greeting);
     st.history.push_back({"assistant", st.rt->agent.greeting, false});
+    st.reply.history_index = st.history.size() - 1;
   }
-  arm_silence_timer(self);
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -133,82 +389,131 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       if (!ending && dm.reason != caf::exit_reason::normal) {
         spdlog::warn("call {}: speaking actor exited ({}), restarting it", st.call_id, why);
         st.speaking = spawn_speaking(self, st.rt, st.call_id);
+        // What it had queued is gone: the caller has heard what they will of this reply.
+        st.reply.resolved_seq = st.reply.last_seq;
+        check_played(self);
       }
     } else if (dm.source == st.brain) {
       st.brain = nullptr;
       if (!ending) {
         spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, why);
         st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
-        if (st.now == phase::thinking || st.now == phase::speaking) {
-          st.now = phase::listening;
-          say(self, st.rt->agent.error_prompt);
-          arm_silence_timer(self);
-        }
+        if (st.reply.generating) speak(self, st.rt->agent.error_prompt);
       }
     }
     if (st.ended && children_gone(st)) self->quit();
   });
 
   return {
-      [=](atoms::transcript, std::string& text) {
+      [=](atoms::voice, voice_event& v) {
         auto& st = self->state;
-        if (st.now == phase::ending || text.empty()) return;
-        if (st.now == phase::thinking || st.now == phase::speaking) barge_in(self);
-        spdlog::info("call {}: caller: {}", st.call_id, text);
-        st.unanswered_prompts = 0;
-        st.history.push_back({"user", std::move(text), false});
-        ++st.epoch;
-        st.now = phase::thinking;
-        st.spoken.clear();
-        st.first_say_seen = false;
-        st.t_transcript = clock_type::now();
-        ++st.silence_generation;  // no silence prompt while the agent answers
-        self->send(st.brain, atoms::think_v, st.epoch, st.history);
-        st.rt->stats->turn_event_to_llm_seconds.observe(seconds_since(st.t_transcript));
+        if (st.now == phase::ending) return;
+        auto kind = static_cast<turn::signal>(v.kind);
+        if (v.agent) return on_agent_voice(self, kind, v.text);
+        on_caller_voice(self, kind, v.text, v.received_ns);
+      },
+      [=](atoms::llm_written, uint64_t epoch, int64_t at_ns) {
+        auto& st = self->state;
+        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{}) return;
+        st.stamps.llm_written = from_ns(at_ns);
+        st.rt->stats->turn_event_to_llm_seconds.observe(
+            seconds_between(st.stamps.event, st.stamps.llm_written));
       },
       [=](atoms::first_token, uint64_t epoch) {
         auto& st = self->state;
-        if (epoch != st.epoch) return;
-        st.t_first_token = clock_type::now();
-        st.rt->stats->turn_first_token_seconds.observe(
-            std::chrono::duration<double>(st.t_first_token - st.t_transcript).count());
+        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{}) return;
+        st.stamps.first_token = clock_type::now();
+        // From the request written, or from the event for brains that send no request.
+        auto from =
+            st.stamps.llm_written != clock_type::time_point{} ? st.stamps.llm_written : st.stamps.event;
+        st.rt->stats->turn_first_token_seconds.observe(seconds_between(from, st.stamps.first_token));
       },
       [=](atoms::sentence, uint64_t epoch, std::string& text) {
         auto& st = self->state;
         if (epoch != st.epoch || st.now == phase::ending) return;
+        auto& r = st.reply;
+        if (!r.generated.empty()) r.generated += ' ';
+        r.generated += text;
+        if (r.holding) {
+          r.held.push_back(std::move(text));
+          return;
+        }
         st.now = phase::speaking;
-        if (!st.spoken.empty()) st.spoken += ' ';
-        st.spoken += text;
-        say(self, text);
+        hand_to_speaking(self, text);
       },
       [=](atoms::say_sent, uint64_t epoch) {
         auto& st = self->state;
-        if (epoch != st.epoch || st.first_say_seen || epoch == 0) return;
-        st.first_say_seen = true;
-        st.rt->stats->turn_transcript_to_say_seconds.observe(seconds_since(st.t_transcript));
-        if (st.t_first_token != clock_type::time_point{})
-          st.rt->stats->turn_token_to_say_seconds.observe(seconds_since(st.t_first_token));
+        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{} ||
+            st.stamps.first_say_sent != clock_type::time_point{})
+          return;
+        st.stamps.first_say_sent = clock_type::now();
+        st.rt->stats->turn_transcript_to_say_seconds.observe(
+            seconds_between(st.stamps.event, st.stamps.first_say_sent));
+        if (st.stamps.first_token != clock_type::time_point{})
+          st.rt->stats->turn_token_to_say_seconds.observe(
+              seconds_between(st.stamps.first_token, st.stamps.first_say_sent));
+      },
+      [=](atoms::said, uint64_t epoch, uint64_t seq, const std::string& text, bool accepted) {
+        auto& st = self->state;
+        if (epoch != st.epoch) return;
+        auto& r = st.reply;
+        auto now = clock_type::now();
+        if (accepted) {
+          r.playout.said(text, now);
+          r.said_any = true;
+          if (st.stamps.event != clock_type::time_point{} &&
+              st.stamps.first_say_answered == clock_type::time_point{}) {
+            st.stamps.first_say_answered = now;
+            st.rt->stats->turn_say_answered_seconds.observe(seconds_between(st.stamps.event, now));
+          }
+          auto wait = std::max(clock_type::duration::zero(), r.playout.deadline() - now);
+          self->delayed_send(
+              self,
+              std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1),
+              atoms::play_check_v, epoch);
+        }
+        r.resolved_seq = std::max(r.resolved_seq, seq);
+        check_played(self);
+      },
+      [=](atoms::play_check, uint64_t epoch) {
+        if (epoch == self->state.epoch) check_played(self);
       },
       [=](atoms::reply, uint64_t epoch, std::string& text) {
         auto& st = self->state;
         if (epoch != st.epoch || st.now == phase::ending) return;
         spdlog::info("call {}: agent: {}", st.call_id, text);
-        st.history.push_back({"assistant", std::move(text), false});
-        st.spoken.clear();
-        st.now = phase::listening;
+        auto& r = st.reply;
+        r.generating = false;
+        if (!text.empty()) {
+          st.history.push_back({"assistant", std::move(text), false});
+          r.history_index = st.history.size() - 1;
+        }
         ++st.turns;
         st.rt->stats->turns_total.inc();
-        arm_silence_timer(self);
+        keep_turn_stamps(st);
+        if (st.now == phase::thinking && !r.holding && r.last_seq == 0) return reply_heard(self);
+        check_played(self);
       },
       [=](atoms::reply_error, uint64_t epoch, const std::string& why) {
         auto& st = self->state;
         if (epoch != st.epoch || st.now == phase::ending) return;
         spdlog::warn("call {}: LLM failed: {}", st.call_id, why);
         st.rt->stats->llm_errors_total.inc();
-        say(self, st.rt->agent.error_prompt);
-        st.spoken.clear();
-        st.now = phase::listening;
-        arm_silence_timer(self);
+        st.reply.generating = false;
+        speak(self, st.rt->agent.error_prompt);
+      },
+      [=](atoms::hold_over, uint64_t epoch, uint64_t generation) {
+        auto& st = self->state;
+        if (epoch != st.epoch || generation != st.hold_generation || !st.reply.holding) return;
+        spdlog::debug("call {}: the caller did not go on; the held answer goes ahead", st.call_id);
+        release_held(self);
+      },
+      [=](atoms::resume, uint64_t generation) {
+        auto& st = self->state;
+        if (generation != st.barge_generation || st.words_since_barge_in || st.now != phase::listening ||
+            st.unheard.empty())
+          return;
+        resume(self);
       },
       [=](atoms::silence, uint64_t generation) {
         auto& st = self->state;
@@ -216,16 +521,16 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         const auto& agent = st.rt->agent;
         if (agent.silence_max_prompts > 0 && st.unanswered_prompts >= agent.silence_max_prompts) {
           spdlog::info("call {}: no answer to {} prompts, hanging up", st.call_id, st.unanswered_prompts);
-          say(self, agent.goodbye);
-          st.now = phase::ending;  // hear nothing more; the hangup event ends the call
-          ++st.silence_generation;
-          self->delayed_send(self, playout_time(agent.goodbye), atoms::hangup_call_v);
+          speak(self, agent.goodbye);
+          st.reply.hangup_after = true;
+          if (st.now == phase::listening) return hang_up(self);  // no goodbye to wait for
+          // If its playout is never confirmed, hang up anyway once it must have been heard.
+          self->delayed_send(self, 2 * playout_time(agent.goodbye), atoms::hangup_call_v);
           return;
         }
         ++st.unanswered_prompts;
         spdlog::info("call {}: caller silent for {} ms", st.call_id, agent.silence_timeout.count());
-        say(self, agent.silence_prompt);
-        arm_silence_timer(self);
+        speak(self, agent.silence_prompt);
       },
       [=](atoms::ready, const std::string& kind, const std::string& id) {
         auto& st = self->state;
@@ -239,12 +544,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         spdlog::warn("call {}: transcribe ended early, starting a new one", st.call_id);
         self->send_exit(st.transcribe, caf::exit_reason::user_shutdown);
       },
-      [=](atoms::hangup_call) {
-        auto& st = self->state;
-        send_rest(*st.rt, self->address(), hangup_tag, voipbin::hangup_call(st.call_id));
-        // VoIPBIN's call_hangup event ends the call; end it anyway if that never comes.
-        self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
-      },
+      [=](atoms::hangup_call) { hang_up(self); },
       [=](atoms::rest, uint64_t, const http_reply& r) {
         if (!r.ok())
           spdlog::warn("call {}: hangup failed: {} {}", self->state.call_id, r.status,

@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
+#include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_event.hpp"
 #include "protocol/voipbin_requests.hpp"
 
@@ -20,8 +21,11 @@ namespace parley {
 
 std::vector<std::string> subscription_topics(const std::string& customer_id) {
   std::vector<std::string> out;
+  // Event-type topics: each event arrives once. Speech ended is left out: its bare frame looks
+  // like speech started (voipbin-api.md §10), so every bare speech frame without text is a start.
   for (const char* t : {"call:call_progressing", "call:call_terminating", "call:call_canceling",
-                        "call:call_hangup", "transcript:transcript_created", "transcribe:transcribe_done"})
+                        "call:call_hangup", "transcript:transcript_created", "transcribe:transcribe_done",
+                        "transcribe:transcribe_speech_started", "transcribe:transcribe_speech_interim"})
     out.push_back("customer_id:" + customer_id + ":" + t);
   return out;
 }
@@ -117,7 +121,7 @@ void on_call(gateway_ptr self, const voipbin::call& c) {
   }
 }
 
-void on_event(gateway_ptr self, voipbin::event& ev) {
+void on_event(gateway_ptr self, voipbin::event& ev, int64_t received_ns) {
   auto& st = self->state;
   auto customer = std::visit([](const auto& r) { return r.customer_id; }, ev.resource);
   if (customer != st.rt->voipbin.customer_id) {
@@ -125,7 +129,12 @@ void on_event(gateway_ptr self, voipbin::event& ev) {
     spdlog::debug("event for another customer dropped");
     return;
   }
-  if (!st.seen.insert(identity(ev))) {
+  // Speech events are many, each with a fresh id, and harmless twice: keeping them out of the
+  // duplicate filter keeps it for the events that must be acted on once.
+  bool speech =
+      ev.kind == voipbin::event_kind::speech_started || ev.kind == voipbin::event_kind::speech_interim ||
+      ev.kind == voipbin::event_kind::speech_ended || ev.kind == voipbin::event_kind::speech_unmarked;
+  if (!speech && !st.seen.insert(identity(ev))) {
     st.rt->stats->events_duplicate_total.inc();
     return;
   }
@@ -141,9 +150,24 @@ void on_event(gateway_ptr self, voipbin::event& ev) {
       return;
     case voipbin::event_kind::transcript: {
       auto& t = std::get<voipbin::transcript>(ev.resource);
-      if (t.direction != "in") return;  // `out` is the agent's own voice (§7.2)
+      // `out` is the agent's own voice (§7.2): what the caller has heard.
+      voice_event v{static_cast<int32_t>(turn::signal::final_transcript), t.direction == "out",
+                    std::move(t.message), received_ns};
       if (auto sup = route(t.transcribe_id))
-        self->send(sup, atoms::transcript_v, std::move(t.message));
+        self->send(sup, atoms::voice_v, std::move(v));
+      else
+        st.rt->stats->events_unroutable_total.inc();
+      return;
+    }
+    case voipbin::event_kind::speech_started:
+    case voipbin::event_kind::speech_unmarked:
+    case voipbin::event_kind::speech_interim: {
+      auto& s = std::get<voipbin::speech>(ev.resource);
+      auto kind = ev.kind == voipbin::event_kind::speech_interim ? turn::signal::interim
+                                                                 : turn::signal::speech_started;
+      voice_event v{static_cast<int32_t>(kind), s.direction == "out", std::move(s.message), received_ns};
+      if (auto sup = route(s.transcribe_id))
+        self->send(sup, atoms::voice_v, std::move(v));
       else
         st.rt->stats->events_unroutable_total.inc();
       return;
@@ -154,8 +178,8 @@ void on_event(gateway_ptr self, voipbin::event& ev) {
         if (auto sup = route(t.id)) self->send(sup, atoms::transcribe_done_v);
       return;
     }
-    default:
-      return;  // speech events: barge-in on speech start is not enabled
+    case voipbin::event_kind::speech_ended:
+      return;  // only webhooks name it; the transcript that follows is what counts
   }
 }
 
@@ -241,6 +265,7 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
       },
       [=](atoms::frame, const std::string& frame) {
         auto& st = self->state;
+        auto received_ns = std::chrono::steady_clock::now().time_since_epoch().count();
         st.rt->stats->events_total.inc();
         auto ev = voipbin::classify_frame(frame);
         if (!ev) {
@@ -248,7 +273,7 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
           log_rejected(st, ev.error().message, frame.size());
           return;
         }
-        on_event(self, *ev);
+        on_event(self, *ev, received_ns);
       },
       [=](atoms::route, const std::string& transcribe_id, const std::string& call_id) {
         auto& st = self->state;

@@ -12,10 +12,10 @@ namespace parley {
 
 // Completion of a VoIPBIN REST call or an LLM HTTP request, delivered to the actor that made it.
 struct http_reply {
-  int status = 0;           // HTTP status; 0 when the request failed below HTTP
-  std::string body;         // response body (error bodies included)
-  std::string error;        // transport failure ("timeout", "connect: ..."), empty on success
-  std::string retry_after;  // Retry-After header, if any
+  int status = 0;             // HTTP status; 0 when the request failed below HTTP
+  std::string body;           // response body (error bodies included)
+  std::string error;          // transport failure ("timeout", "connect: ..."), empty on success
+  std::string retry_after;    // Retry-After header, if any
   bool rate_limited = false;  // the request waited for VoIPBIN's rate limit
 
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
@@ -23,8 +23,20 @@ struct http_reply {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_reply& x) {
-  return f(caf::meta::type_name("http_reply"), x.status, x.body, x.error, x.retry_after,
-           x.rate_limited);
+  return f(caf::meta::type_name("http_reply"), x.status, x.body, x.error, x.retry_after, x.rate_limited);
+}
+
+// A speech event or transcript of a call, routed by the gateway to its supervisor (DESIGN §4).
+struct voice_event {
+  int32_t kind = 0;         // turn::signal: speech started, interim, final transcript
+  bool agent = false;       // direction `out`: the agent's own voice coming back
+  std::string text;         // empty for speech started
+  int64_t received_ns = 0;  // steady clock, when parley read the event
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, voice_event& x) {
+  return f(caf::meta::type_name("voice_event"), x.kind, x.agent, x.text, x.received_ns);
 }
 
 template <class Inspector>

@@ -63,6 +63,11 @@ caf::behavior openai_brain(caf::event_based_actor* self, brain_context ctx) {
         openai::request_options o{rt->llm.model, rt->llm.max_tokens, rt->llm.temperature, true};
         req.body = openai::build_chat_request(history, o);
         req.timeout = rt->llm.timeout;
+        req.on_written = [parent = ctx.parent, epoch] {
+          if (auto p = caf::actor_cast<caf::actor>(parent))
+            caf::anon_send(p, atoms::llm_written_v, epoch,
+                           int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
+        };
         st->handle = stream_http(*rt, self->address(), st->tag, std::move(req));
       },
       [=](atoms::cancel, uint64_t epoch) {

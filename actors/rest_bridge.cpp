@@ -32,16 +32,24 @@ void deliver(const caf::actor_addr& to, Ts&&... xs) {
 
 }  // namespace
 
-void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag, const voipbin::rest_request& request) {
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+               const voipbin::rest_request& request) {
+  send_rest(rt, to, tag, request, {});
+}
+
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+               const voipbin::rest_request& request, std::function<void(const http_reply&)> on_io) {
   auto* stats = rt.stats;
   auto label = voipbin::endpoint_label(request);
-  rt.voipbin_rest->submit(request, [to, tag, stats, label](net::http_outcome out, bool rate_limited) {
+  rt.voipbin_rest->submit(request, [to, tag, stats, label, on_io = std::move(on_io)](net::http_outcome out,
+                                                                                     bool rate_limited) {
     if (stats) {
       auto status = out.ok() ? std::to_string(out.response.status) : std::string(net::to_string(out.error));
       stats->rest_requests_total.inc("endpoint=\"" + label + "\",status=\"" + status + "\"");
     }
     auto reply = to_reply(std::move(out));
     reply.rate_limited = rate_limited;
+    if (on_io) on_io(reply);
     deliver(to, atoms::rest_v, tag, std::move(reply));
   });
 }

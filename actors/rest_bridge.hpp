@@ -4,7 +4,9 @@
 
 #include <caf/actor_addr.hpp>
 #include <cstdint>
+#include <functional>
 
+#include "actors/messages.hpp"
 #include "actors/runtime.hpp"
 #include "net/http_client.hpp"
 #include "protocol/voipbin_requests.hpp"
@@ -13,7 +15,13 @@ namespace parley {
 
 // Sends a VoIPBIN REST call through the request scheduler; `to` receives
 // (rest_atom, tag, http_reply).
-void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag, const voipbin::rest_request& request);
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+               const voipbin::rest_request& request);
+
+// The same, and `on_io` sees the reply on the io thread before it is delivered: for what must
+// be recorded even when `to` ends before it reads the reply (a session VoIPBIN just created).
+void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+               const voipbin::rest_request& request, std::function<void(const http_reply&)> on_io);
 
 // Sends `request`; `to` receives (rest_atom, tag, http_reply).
 net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/turn_policy.hpp"
 #include "protocol/url.hpp"
 
 namespace parley {
@@ -50,15 +51,21 @@ struct agent_options {
   std::string goodbye;
   std::string error_prompt;
   std::size_t max_calls = 1000;
+  turn::barge_in_policy barge_in;  // when the caller's speech cuts the agent off (DESIGN §4)
+  // A barge-in whose speech brings no words within this is a false interruption: the rest of
+  // the reply is said again. An interim that holds an answer back holds it this long. 0: off.
+  std::chrono::milliseconds false_interruption_timeout{1500};
+  bool barge_in_restart = false;  // barge-in stops the speaking and makes a new one (silent on every TTS)
+  std::string tts_provider;       // `provider` of POST /speakings; empty: VoIPBIN's default
 };
 
 struct runtime {
   voipbin_options voipbin;
   llm_options llm;
   agent_options agent;
-  net::http_client* http = nullptr;            // outlives every actor
+  net::http_client* http = nullptr;                // outlives every actor
   net::voipbin_scheduler* voipbin_rest = nullptr;  // every VoIPBIN REST call; outlives every actor
-  metrics* stats = nullptr;          // outlives every actor
+  metrics* stats = nullptr;                        // outlives every actor
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
 };

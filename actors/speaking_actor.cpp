@@ -14,12 +14,14 @@
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
 #include <deque>
+#include <mutex>
 #include <optional>
 
 #include "actors/atoms.hpp"
 #include "actors/children.hpp"
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
+#include "protocol/metrics.hpp"
 #include "protocol/voipbin_requests.hpp"
 #include "protocol/voipbin_resources.hpp"
 
@@ -27,22 +29,67 @@ namespace parley {
 
 namespace {
 
-enum tag : uint64_t { create_tag = 1, say_tag, flush_tag, stop_tag, list_tag, poll_tag, stop_stale_tag };
+enum tag : uint64_t {
+  create_tag = 1,
+  say_tag,
+  flush_tag,
+  stop_tag,
+  list_tag,
+  poll_tag,
+  stop_stale_tag,
+  stop_for_restart_tag
+};
 
 constexpr int max_create_attempts = 3;
-constexpr std::size_t say_limit = 5000;  // bytes of one /say (voipbin-api.md §4.1)
+constexpr std::size_t say_limit = 5000;         // bytes of one /say (voipbin-api.md §4.1)
 constexpr int max_polls = 15;                   // of an `initiating` session, 200 ms apart
 constexpr int max_recreations_without_say = 3;  // 404s in a row before text is given up
 
 // The session that must be stopped when the actor ends. Shared with the exit hook, which
-// runs after the state is gone.
-struct live_session {
-  std::string id;
-  bool stopped = false;
+// runs after the state is gone, and with the io thread, which records a created session
+// before the actor reads the answer: an actor that ends in between still stops it.
+class live_session {
+ public:
+  explicit live_session(std::shared_ptr<const runtime> rt, std::string call_id)
+      : rt_(std::move(rt)), call_id_(std::move(call_id)) {}
+
+  void set(const std::string& id) {
+    std::lock_guard lock{mutex_};
+    if (gone_ && !id.empty() && id != id_) return stop(id, "its actor had ended");
+    id_ = id;
+    stopped_ = false;
+  }
+  void clear() { set({}); }
+  void mark_stopped() {
+    std::lock_guard lock{mutex_};
+    stopped_ = true;
+  }
+  // The actor ended: a session it did not stop is stopped now.
+  void abandon(const caf::error& reason) {
+    std::lock_guard lock{mutex_};
+    gone_ = true;
+    if (!id_.empty() && !stopped_) stop(id_, "its actor ended (" + caf::to_string(reason) + ")");
+  }
+
+ private:
+  void stop(const std::string& id, const std::string& why) {
+    spdlog::warn("call {}: stopping speaking {}: {}", call_id_, id, why);
+    stopped_ = true;
+    // Nobody waits for the answer: the request goes out even though the actor is gone.
+    send_rest(*rt_, caf::actor_addr{}, 0, voipbin::stop_speaking(id));
+  }
+
+  std::shared_ptr<const runtime> rt_;
+  std::string call_id_;
+  std::mutex mutex_;
+  std::string id_;
+  bool stopped_ = false;
+  bool gone_ = false;
 };
 
 struct utterance {
   uint64_t epoch;
+  uint64_t seq;  // the supervisor's number of the text; 0 for all but the last piece of a split one
   std::string text;
 };
 
@@ -56,15 +103,16 @@ struct speaking_state {
   std::optional<utterance> in_flight;  // the /say waiting for its answer
   uint64_t min_epoch = 0;              // text of older epochs was flushed
   uint64_t reported_epoch = 0;         // the last epoch whose first /say was reported
-  bool saturated = false;  // the last /say waited for the rate limit: merge what queues up
+  bool saturated = false;              // the last /say waited for the rate limit: merge what queues up
   bool creating = false;
   bool flush_in_flight = false;
+  bool restarting = false;  // barge-in-action restart: the old session is being stopped
   bool stopping = false;
   int create_attempts = 0;
   int polls = 0;
   int recreations = 0;
   std::string polling_id;
-  std::shared_ptr<live_session> live = std::make_shared<live_session>();
+  std::shared_ptr<live_session> live;
 };
 
 using speaking_actor_ptr = caf::stateful_actor<speaking_state>*;
@@ -74,12 +122,18 @@ void create(speaking_actor_ptr self) {
   st.creating = true;
   ++st.create_attempts;
   send_rest(*st.rt, self->address(), create_tag,
-            voipbin::create_speaking(st.call_id, st.rt->agent.language, st.rt->agent.voice_id));
+            voipbin::create_speaking(st.call_id, st.rt->agent.language, st.rt->agent.voice_id,
+                                     st.rt->agent.tts_provider),
+            [live = st.live](const http_reply& r) {
+              if (!r.ok()) return;
+              if (auto s = voipbin::parse_speaking(r.body)) live->set(s->id);
+            });
 }
 
 void pump(speaking_actor_ptr self) {
   auto& st = self->state;
-  if (st.id.empty() || st.stopping || st.in_flight || st.flush_in_flight || st.queue.empty()) return;
+  if (st.id.empty() || st.stopping || st.restarting || st.in_flight || st.flush_in_flight || st.queue.empty())
+    return;
   st.in_flight = std::move(st.queue.front());
   st.queue.pop_front();
   // While VoIPBIN's rate limit holds requests back, send what has queued up as one /say
@@ -87,6 +141,7 @@ void pump(speaking_actor_ptr self) {
   while (st.saturated && !st.queue.empty() && st.queue.front().epoch == st.in_flight->epoch &&
          st.in_flight->text.size() + 1 + st.queue.front().text.size() <= say_limit) {
     st.in_flight->text += ' ' + st.queue.front().text;
+    st.in_flight->seq = std::max(st.in_flight->seq, st.queue.front().seq);
     st.queue.pop_front();
   }
   send_rest(*st.rt, self->address(), say_tag, voipbin::say(st.id, st.in_flight->text));
@@ -95,6 +150,19 @@ void pump(speaking_actor_ptr self) {
     if (auto p = caf::actor_cast<caf::actor>(st.parent))
       self->send(p, atoms::say_sent_v, st.in_flight->epoch);
   }
+}
+
+// Tells the supervisor what became of a text: VoIPBIN accepted it (the caller will hear it) or
+// it is given up. The supervisor's playout tracking counts only accepted text.
+void report(speaking_actor_ptr self, const utterance& u, bool accepted) {
+  if (auto p = caf::actor_cast<caf::actor>(self->state.parent))
+    self->send(p, atoms::said_v, u.epoch, u.seq, u.text, accepted);
+}
+
+void give_up_queue(speaking_actor_ptr self) {
+  auto& st = self->state;
+  for (const auto& u : st.queue) report(self, u, false);
+  st.queue.clear();
 }
 
 void stop_session(speaking_actor_ptr self) {
@@ -111,7 +179,7 @@ void finish_stop(speaking_actor_ptr self) {
 void adopt(speaking_actor_ptr self, const std::string& id, const char* how) {
   auto& st = self->state;
   st.id = id;
-  st.live->id = id;
+  st.live->set(id);
   st.creating = false;
   st.create_attempts = 0;
   if (st.stopping) return stop_session(self);
@@ -128,7 +196,7 @@ void retry_create_later(speaking_actor_ptr self) {
   if (st.create_attempts >= max_create_attempts) {
     spdlog::error("call {}: no speaking session after {} attempts; {} texts dropped", st.call_id,
                   st.create_attempts, st.queue.size());
-    st.queue.clear();
+    give_up_queue(self);
     st.create_attempts = 0;
     return;
   }
@@ -194,22 +262,31 @@ void on_say(speaking_actor_ptr self, const http_reply& r) {
   st.saturated = r.rate_limited;
   if (r.ok()) {
     st.recreations = 0;
+    report(self, said, true);
+  } else if (r.error.rfind("cancelled", 0) == 0) {
+    report(self, said, false);  // dropped unsent by a flush: it was stale
+  } else if (r.status == 404 && !st.stopping && said.epoch < st.min_epoch) {
+    report(self, said, false);  // flushed meanwhile: not worth a new session
+  } else if (r.status == 404 && !st.stopping && (st.restarting || st.id.empty())) {
+    st.queue.push_front(std::move(said));  // a new session is on its way
+    return;
   } else if (r.status == 404 && !st.stopping) {
-    // Stopped behind our back (§7.1): say it again on a new session, unless flushed meanwhile.
-    if (said.epoch >= st.min_epoch) st.queue.push_front(std::move(said));
+    // Stopped behind our back (§7.1): say it again on a new session.
+    st.queue.push_front(std::move(said));
     if (++st.recreations > max_recreations_without_say) {
       spdlog::error("call {}: speaking keeps disappearing; {} texts dropped", st.call_id, st.queue.size());
-      st.queue.clear();
+      give_up_queue(self);
       st.recreations = 0;
     }
     spdlog::warn("call {}: speaking {} is gone (404 on /say); creating a new one", st.call_id, st.id);
     st.id.clear();
-    st.live->id.clear();
+    st.live->clear();
     st.create_attempts = 0;
     if (!st.queue.empty()) create(self);
     return;
   } else {
     spdlog::warn("call {}: say failed: {} {}", st.call_id, r.status, r.error.empty() ? r.body : r.error);
+    report(self, said, false);
   }
   if (st.stopping && !st.flush_in_flight) return stop_session(self);
   pump(self);
@@ -235,28 +312,38 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
   st.parent = std::move(parent);
-  // However this actor ends, a session it did not stop is stopped now. Nobody waits for the
-  // answer: the request goes out even though the actor is gone.
-  self->attach_functor([rt = st.rt, live = st.live, call = st.call_id](const caf::error& reason) {
-    if (live->id.empty() || live->stopped) return;
-    spdlog::warn("call {}: speaking actor ended ({}) with session {} live; stopping it", call,
-                 caf::to_string(reason), live->id);
-    send_rest(*rt, caf::actor_addr{}, 0, voipbin::stop_speaking(live->id));
-  });
+  st.live = std::make_shared<live_session>(st.rt, st.call_id);
+  // However this actor ends, a session it did not stop is stopped now.
+  self->attach_functor([live = st.live](const caf::error& reason) { live->abandon(reason); });
   create(self);
   return {
-      [=](atoms::say, uint64_t epoch, std::string& text) {
+      [=](atoms::say, uint64_t epoch, uint64_t seq, std::string& text) {
         auto& st = self->state;
         if (st.stopping || epoch < st.min_epoch || text.empty()) return;
-        for (auto& piece : voipbin::split_say_text(text, say_limit)) st.queue.push_back({epoch, std::move(piece)});
+        auto pieces = voipbin::split_say_text(text, say_limit);
+        for (std::size_t i = 0; i < pieces.size(); ++i)
+          st.queue.push_back({epoch, i + 1 == pieces.size() ? seq : 0, std::move(pieces[i])});
         if (st.id.empty() && !st.creating && st.polling_id.empty()) create(self);
         pump(self);
       },
-      [=](atoms::flush, uint64_t epoch) {
+      // Barge-in (DESIGN §4): text of older epochs is dropped here, and the scheduler drops what
+      // of it waits there; then /flush (or, with barge-in-action restart, stop and a new session).
+      [=](atoms::flush, uint64_t epoch, int64_t heard_at_ns) {
         auto& st = self->state;
         st.min_epoch = std::max(st.min_epoch, epoch);
         std::erase_if(st.queue, [&](const utterance& u) { return u.epoch < st.min_epoch; });
-        if (st.id.empty() || st.stopping || st.flush_in_flight) return;
+        if (st.id.empty() || st.stopping || st.flush_in_flight || st.restarting) return;
+        if (heard_at_ns != 0) {
+          auto heard_at =
+              std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(heard_at_ns));
+          st.rt->stats->bargein_reaction_seconds.observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - heard_at).count());
+        }
+        if (st.rt->agent.barge_in_restart) {
+          st.restarting = true;
+          send_rest(*st.rt, self->address(), stop_for_restart_tag, voipbin::stop_speaking(st.id));
+          return;
+        }
         st.flush_in_flight = true;
         send_rest(*st.rt, self->address(), flush_tag, voipbin::flush_speaking(st.id));
       },
@@ -280,9 +367,20 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
             if (!r.ok()) spdlog::warn("call {}: flush failed: {} {}", st.call_id, r.status, r.error);
             if (st.stopping && !st.in_flight) return stop_session(self);
             return pump(self);
+          case stop_for_restart_tag:
+            // VoIPBIN allows one live speaking per call: the new one only once the old is stopped.
+            st.restarting = false;
+            if (!r.ok() && r.status != 404)
+              spdlog::warn("call {}: speaking stop for a restart failed: {} {}", st.call_id, r.status,
+                           r.error);
+            st.live->clear();
+            st.id.clear();
+            if (st.stopping) return finish_stop(self);
+            st.create_attempts = 0;
+            return create(self);
           case stop_tag:
             if (r.ok() || r.status == 404)
-              st.live->stopped = true;
+              st.live->mark_stopped();
             else
               spdlog::warn("call {}: speaking stop failed: {} {}", st.call_id, r.status, r.error);
             return finish_stop(self);

@@ -82,7 +82,23 @@ parley_config::parley_config() {
       .add(raw.agent_goodbye, "goodbye", desc("said before hanging up a silent call", d.agent_goodbye))
       .add(raw.agent_error_prompt, "error-prompt", desc("said when the LLM fails", d.agent_error_prompt))
       .add(raw.agent_max_calls, "max-calls",
-           desc("calls handled at once; more are not answered", d.agent_max_calls));
+           desc("calls handled at once; more are not answered", d.agent_max_calls))
+      .add(raw.agent_barge_in, "barge-in",
+           desc("what of the caller's speech interrupts the agent: speech, interim or final",
+                d.agent_barge_in))
+      .add(raw.agent_barge_in_min_words, "barge-in-min-words",
+           desc("words an interim transcript needs to interrupt", d.agent_barge_in_min_words))
+      .add(raw.agent_backchannels, "backchannels",
+           "words that never interrupt, e.g. [\"uh-huh\",\"yeah\"] (default: uh-huh, mm-hmm, yeah, okay, "
+           "right, sure)")
+      .add(raw.agent_false_interruption_timeout, "false-interruption-timeout",
+           desc("seconds a barge-in waits for words before the agent resumes, 0 = off",
+                d.agent_false_interruption_timeout))
+      .add(raw.agent_barge_in_action, "barge-in-action",
+           desc("flush (cheap; ElevenLabs may play on briefly) or restart (silent on every TTS)",
+                d.agent_barge_in_action))
+      .add(raw.agent_tts_provider, "tts-provider",
+           "VoIPBIN TTS provider: elevenlabs, gcp or aws (default: empty, VoIPBIN's choice)");
   opt_group{custom_options_, "admin"}.add(raw.admin_listen, "listen",
                                           desc("health and metrics HTTP address", d.admin_listen));
   opt_group{custom_options_, "log"}

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_resources.hpp"
 
 namespace parley {
@@ -124,6 +125,27 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   s.agent.error_prompt = raw.agent_error_prompt;
   if (raw.agent_max_calls < 1) return bad("agent.max-calls", "must be at least 1");
   s.agent.max_calls = static_cast<std::size_t>(raw.agent_max_calls);
+  auto trigger = turn::parse_trigger(raw.agent_barge_in);
+  if (!trigger)
+    return bad("agent.barge-in", "'" + raw.agent_barge_in + "' is not one of speech, interim, final");
+  s.agent.barge_in.on = *trigger;
+  if (raw.agent_barge_in_min_words < 1) return bad("agent.barge-in-min-words", "must be at least 1");
+  s.agent.barge_in.min_words = static_cast<std::size_t>(raw.agent_barge_in_min_words);
+  s.agent.barge_in.backchannels = raw.agent_backchannels;
+  if (raw.agent_false_interruption_timeout < 0)
+    return bad("agent.false-interruption-timeout", "must not be negative (0 turns it off)");
+  s.agent.false_interruption_timeout = millis(raw.agent_false_interruption_timeout);
+  if (raw.agent_barge_in_action == "flush")
+    s.agent.barge_in_restart = false;
+  else if (raw.agent_barge_in_action == "restart")
+    s.agent.barge_in_restart = true;
+  else
+    return bad("agent.barge-in-action", "'" + raw.agent_barge_in_action + "' is not one of flush, restart");
+  static const std::vector<std::string> tts = {"", "elevenlabs", "gcp", "aws"};
+  if (std::find(tts.begin(), tts.end(), raw.agent_tts_provider) == tts.end())
+    return bad("agent.tts-provider", "'" + raw.agent_tts_provider +
+                                         "' is not one of elevenlabs, gcp, aws (empty: VoIPBIN's default)");
+  s.agent.tts_provider = raw.agent_tts_provider;
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

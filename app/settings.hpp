@@ -45,6 +45,12 @@ struct raw_options {
   std::string agent_goodbye = "I'll hang up now. Goodbye!";
   std::string agent_error_prompt = "Sorry, I had a problem there. Could you say that again?";
   int64_t agent_max_calls = 1000;
+  std::string agent_barge_in = "interim";
+  int32_t agent_barge_in_min_words = 2;
+  std::vector<std::string> agent_backchannels = {"uh-huh", "mm-hmm", "yeah", "okay", "right", "sure"};
+  double agent_false_interruption_timeout = 1.5;
+  std::string agent_barge_in_action = "flush";
+  std::string agent_tts_provider;
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";

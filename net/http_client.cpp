@@ -182,6 +182,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
     with_stream([this](auto& s) {
       http::async_write(s, wire_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
         if (ec) return self->fail_or_retry(ec);
+        if (self->req_.on_written) self->req_.on_written();
         self->read_header();
       });
     });

@@ -2,6 +2,7 @@
 // Plain request/response values exchanged with the net layer. No Asio in here.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ struct http_request {
   std::string body;  // sent with Content-Type application/json unless a header says otherwise
   // Whole exchange for plain requests; the longest gap between bytes for streams.
   std::chrono::milliseconds timeout{10000};
+  // Runs on the io thread once the request has been written to the socket (for latency stamps).
+  std::function<void()> on_written;
 };
 
 struct http_response {

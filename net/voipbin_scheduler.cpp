@@ -6,6 +6,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <deque>
+#include <unordered_map>
+#include <vector>
 
 #include "net/http_client.hpp"
 #include "protocol/metrics.hpp"
@@ -39,12 +41,50 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
       : io(io), http(http), opts(std::move(o)), tokens(opts.burst), refilled(clock_type::now()), timer(io) {}
 
   void enqueue(queued q, bool front) {
+    // A flush or stop makes the session's queued /say texts stale: they never go out
+    // (DESIGN §4). A flush also waits for a /say already on the wire, so VoIPBIN cannot take
+    // the stale text after the flush.
+    auto session = voipbin::speaking_of(q.request);
+    if (!session.empty() && !voipbin::is_say(q.request)) {
+      drop_queued_says(session);
+      if (voipbin::is_flush(q.request) && says_on_wire.count(std::string(session))) {
+        held[std::string(session)].push_back(std::move(q));
+        return;
+      }
+    }
     auto& queue = queues[static_cast<int>(voipbin::priority_of(q.request))];
     if (front)
       queue.push_front(std::move(q));
     else
       queue.push_back(std::move(q));
     pump();
+  }
+
+  void drop_queued_says(std::string_view session) {
+    auto& says = queues[static_cast<int>(voipbin::priority::say)];
+    std::vector<queued> dropped;
+    std::erase_if(says, [&](queued& item) {
+      if (voipbin::speaking_of(item.request) != session) return false;
+      dropped.push_back(std::move(item));
+      return true;
+    });
+    for (auto& item : dropped) {
+      if (opts.stats) opts.stats->rest_says_dropped_total.inc();
+      if (item.done)
+        item.done(http_outcome{net_errc::cancelled, "dropped: the speaking was flushed", {}}, item.waited);
+    }
+  }
+
+  // A /say of `session` was answered: a flush held behind it may go.
+  void say_answered(const std::string& session) {
+    auto it = says_on_wire.find(session);
+    if (it == says_on_wire.end() || --it->second > 0) return;
+    says_on_wire.erase(it);
+    auto h = held.find(session);
+    if (h == held.end()) return;
+    auto waiting = std::move(h->second);
+    held.erase(h);
+    for (auto& q : waiting) enqueue(std::move(q), true);
   }
 
   void refill() {
@@ -62,10 +102,9 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
       if (now < paused_until || tokens < 1) {
         for (auto& q : queues)
           for (auto& item : q) item.waited = true;
-        auto wake = now < paused_until
-                        ? paused_until
-                        : now + std::chrono::duration_cast<clock_type::duration>(
-                                    std::chrono::duration<double>((1 - tokens) / opts.rate));
+        auto wake = now < paused_until ? paused_until
+                                       : now + std::chrono::duration_cast<clock_type::duration>(
+                                                   std::chrono::duration<double>((1 - tokens) / opts.rate));
         arm(wake);
         return;
       }
@@ -94,6 +133,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
     req.target = opts.api.with_path_suffix(item.request.path).with_query("accesskey", opts.accesskey);
     req.body = item.request.body;
     req.timeout = opts.timeout;
+    if (voipbin::is_say(item.request)) ++says_on_wire[std::string(voipbin::speaking_of(item.request))];
     auto shared = std::make_shared<queued>(std::move(item));
     http.send(std::move(req), [self = shared_from_this(), shared](http_outcome out) {
       self->on_done(std::move(*shared), std::move(out));
@@ -101,6 +141,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   }
 
   void on_done(queued item, http_outcome out) {
+    if (voipbin::is_say(item.request)) say_answered(std::string(voipbin::speaking_of(item.request)));
     if (out.ok() && out.response.status == 429) {
       // The customer's limit is shared by everything parley sends: pause it all.
       if (opts.stats) opts.stats->rest_throttled_total.inc();
@@ -130,6 +171,8 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   double tokens;
   clock_type::time_point refilled;
   clock_type::time_point paused_until{};
+  std::unordered_map<std::string, int> says_on_wire;          // speaking id -> /say sent, unanswered
+  std::unordered_map<std::string, std::vector<queued>> held;  // speaking id -> flushes waiting for them
   asio::steady_timer timer;
   bool timer_armed = false;
   clock_type::time_point timer_at{};

@@ -59,6 +59,10 @@ std::string metrics::render() const {
     calls_rejected_total.value());
   c("parley_turns_total", "Caller turns answered by the agent.", turns_total.value());
   c("parley_bargeins_total", "Agent replies interrupted by the caller.", bargeins_total.value());
+  c("parley_bargeins_false_total", "Barge-ins that brought no words; the agent said the rest again.",
+    bargeins_false_total.value());
+  c("parley_turns_merged_total", "Caller turns merged with the next one because the caller kept talking.",
+    turns_merged_total.value());
   c("parley_events_total", "VoIPBIN events received.", events_total.value());
   c("parley_events_invalid_total", "Frames that could not be parsed or classified.",
     events_invalid_total.value());
@@ -71,12 +75,16 @@ std::string metrics::render() const {
   c("parley_rest_throttled_total", "VoIPBIN answers 429 (rate limited).", rest_throttled_total.value());
   c("parley_rest_retries_total", "Idempotent VoIPBIN requests retried after 5xx or a failure.",
     rest_retries_total.value());
+  c("parley_rest_says_dropped_total", "Queued /say texts dropped unsent because their speaking was flushed.",
+    rest_says_dropped_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
   turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
   turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");
   turn_transcript_to_say_seconds.render(out, "parley_turn_transcript_to_say_seconds");
+  turn_say_answered_seconds.render(out, "parley_turn_say_answered_seconds");
+  bargein_reaction_seconds.render(out, "parley_bargein_reaction_seconds");
   return out;
 }
 

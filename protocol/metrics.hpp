@@ -62,6 +62,8 @@ struct metrics {
   counter calls_rejected_total;  // over agent.max-calls
   counter turns_total;
   counter bargeins_total;
+  counter bargeins_false_total;  // barge-ins that brought no words: the agent resumed
+  counter turns_merged_total;    // a second final before the answer began: one turn of both
   counter events_total;
   counter events_invalid_total;
   counter events_duplicate_total;
@@ -69,14 +71,17 @@ struct metrics {
   counter llm_errors_total;
   counter ws_connects_total;
   counter ws_disconnects_total;
-  counter rest_throttled_total;  // 429 answers (all traffic paused for Retry-After)
-  counter rest_retries_total;    // idempotent requests sent again after 5xx or a failure
+  counter rest_throttled_total;              // 429 answers (all traffic paused for Retry-After)
+  counter rest_retries_total;                // idempotent requests sent again after 5xx or a failure
+  counter rest_says_dropped_total;           // queued /say texts dropped unsent by a flush or stop
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
-  histogram turn_event_to_llm_seconds;       // final transcript in -> LLM request sent
-  histogram turn_first_token_seconds;        // LLM request sent -> first token
+  histogram turn_event_to_llm_seconds;       // final transcript event received -> LLM request written
+  histogram turn_first_token_seconds;        // LLM request written -> first token
   histogram turn_token_to_say_seconds;       // first token -> first /say sent
-  histogram turn_transcript_to_say_seconds;  // final transcript in -> first /say sent
+  histogram turn_transcript_to_say_seconds;  // final transcript event received -> first /say sent
+  histogram turn_say_answered_seconds;       // final transcript event received -> first /say answered
+  histogram bargein_reaction_seconds;        // caller speech event received -> /flush sent
 
   std::string render() const;
 };

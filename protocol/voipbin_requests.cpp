@@ -28,10 +28,12 @@ rest_request stop_transcribe(std::string_view id) {
   return {"POST", id_path("transcribes", id, "stop"), ""};
 }
 
-rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id) {
+rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id,
+                             std::string_view provider) {
   nlohmann::json body{
       {"reference_type", "call"}, {"reference_id", call_id}, {"language", language}, {"direction", "both"}};
   if (!voice_id.empty()) body["voice_id"] = voice_id;
+  if (!provider.empty()) body["provider"] = provider;
   return {"POST", "/speakings", body.dump()};
 }
 
@@ -116,6 +118,27 @@ priority priority_of(const rest_request& r) {
   if (ends_with(r.path, "/stop") || ends_with(r.path, "/hangup") || r.method == "DELETE")
     return priority::stop;
   return priority::create;
+}
+
+std::string_view speaking_of(const rest_request& r) {
+  constexpr std::string_view prefix = "/speakings/";
+  std::string_view path = r.path;
+  path = path.substr(0, path.find('?'));
+  if (path.substr(0, prefix.size()) != prefix) return {};
+  auto rest = path.substr(prefix.size());
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return {};
+  auto action = rest.substr(slash);
+  if (action != "/say" && action != "/flush" && action != "/stop") return {};
+  return rest.substr(0, slash);
+}
+
+bool is_say(const rest_request& r) {
+  return r.method == "POST" && ends_with(r.path, "/say");
+}
+
+bool is_flush(const rest_request& r) {
+  return r.method == "POST" && ends_with(r.path, "/flush");
 }
 
 bool idempotent(const rest_request& r) {

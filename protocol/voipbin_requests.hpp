@@ -19,8 +19,10 @@ struct rest_request {
 // Transcribe both directions of the call: `in` is the caller (§7.2).
 rest_request create_transcribe(std::string_view call_id, std::string_view language);
 rest_request stop_transcribe(std::string_view transcribe_id);
-// direction "both": the default "" is silent on real calls (§7.1, §9.12).
-rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id);
+// direction "both": the default "" is silent on real calls (§7.1, §9.12). An empty `provider`
+// is left out: VoIPBIN then uses ElevenLabs.
+rest_request create_speaking(std::string_view call_id, std::string_view language, std::string_view voice_id,
+                             std::string_view provider = {});
 rest_request say(std::string_view speaking_id, std::string_view text);
 rest_request flush_speaking(std::string_view speaking_id);
 rest_request stop_speaking(std::string_view speaking_id);
@@ -53,6 +55,12 @@ priority priority_of(const rest_request& r);
 // Safe to send again after a 5xx or a transport failure (voipbin-api.md §8): GETs, stops and
 // hangups. /say is not: it could be spoken twice.
 bool idempotent(const rest_request& r);
+
+// The speaking session a /say, /flush or /stop of a speaking addresses ("" for any other
+// request), so the scheduler can keep a session's requests in order.
+std::string_view speaking_of(const rest_request& r);
+bool is_say(const rest_request& r);
+bool is_flush(const rest_request& r);
 
 // /say takes at most 5000 bytes (voipbin-api.md §4.1): cuts `text` into pieces of at most
 // `limit` bytes, at a sentence end if one is in reach, else at a space, else anywhere (never

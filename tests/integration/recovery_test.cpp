@@ -216,17 +216,30 @@ TEST_F(Recovery, FailedRequestsAreSentAgainWhereThatIsSafe) {
   voipbin->fail_next("POST", "/transcribes", 503);  // the create: retried by the transcribe actor
   voipbin->fail_next("POST", "/stop", 503, 2);      // stops are idempotent: retried by the scheduler
   voipbin->place_call({{"hello"}});
-  ASSERT_TRUE(eventually([&] { return call_over(); }, std::chrono::seconds(30))) << parley->output();
-  auto all = voipbin->requests();
-  std::vector<int> creates, stops;
-  for (const auto& r : all) {
-    if (r.method == "POST" && r.path == "/transcribes") creates.push_back(r.status);
-    if (r.path.size() > 5 && r.path.compare(r.path.size() - 5, 5, "/stop") == 0) stops.push_back(r.status);
-  }
+  auto statuses = [&](auto&& wanted) {
+    std::vector<int> out;
+    for (const auto& r : voipbin->requests())
+      if (wanted(r)) out.push_back(r.status);
+    return out;
+  };
+  auto is_stop = [](const sim::recorded_request& r) {
+    return r.path.size() > 5 && r.path.compare(r.path.size() - 5, 5, "/stop") == 0;
+  };
+  // The speaking and the transcribe stop each end in a 200, whichever of them got the 503s:
+  // wait for both answers, not only for the call to be over.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto stops = statuses(is_stop);
+        return call_over() && std::count(stops.begin(), stops.end(), 200) == 2;
+      },
+      std::chrono::seconds(30)))
+      << parley->output();
+  auto creates = statuses([](const auto& r) { return r.method == "POST" && r.path == "/transcribes"; });
+  auto stops = statuses(is_stop);
   EXPECT_EQ(creates, (std::vector<int>{503, 200}));
   EXPECT_EQ(std::count(stops.begin(), stops.end(), 503), 2);
   EXPECT_EQ(std::count(stops.begin(), stops.end(), 200), 2);
-  ASSERT_EQ(only(all, "/say").size(), 1u);
+  ASSERT_EQ(only(voipbin->requests(), "/say").size(), 1u);
 }
 
 TEST_F(Recovery, LateAndReorderedEventsStillMakeOneConversation) {

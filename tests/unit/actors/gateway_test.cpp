@@ -40,6 +40,13 @@ TEST(Gateway, SubscribesOncePerEventKindInTheExactForm) {
   auto topics = subscription_topics(customer);
   EXPECT_EQ(topics.front(), "customer_id:" + customer + ":call:call_progressing");
   for (const auto& t : topics) EXPECT_EQ(std::count(t.begin(), t.end(), ':'), 3) << t;
+  auto has = [&](const std::string& tail) {
+    return std::find(topics.begin(), topics.end(), "customer_id:" + customer + ":" + tail) != topics.end();
+  };
+  // Speech reaches the call for barge-in; `ended` stays out (its bare frame looks like a start).
+  EXPECT_TRUE(has("transcribe:transcribe_speech_started"));
+  EXPECT_TRUE(has("transcribe:transcribe_speech_interim"));
+  EXPECT_FALSE(has("transcribe:transcribe_speech_ended"));
 }
 
 TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {

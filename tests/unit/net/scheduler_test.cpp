@@ -1,6 +1,7 @@
 // The VoIPBIN request scheduler against a local HTTP server: rate limit, priorities, 429 with
 // Retry-After, retries of idempotent requests only.
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -22,18 +23,19 @@ class SchedulerTest : public NetTest {
  protected:
   // `answer` gives the status for the n-th request (0-based) to a path.
   void serve_with(std::function<int(const std::string& path, int n)> answer, std::string retry_after = "1") {
-    auto base = serve([this, answer, retry_after](net::server_request req, std::shared_ptr<net::server_reply> reply) {
-      int n;
-      {
-        std::lock_guard lock{m};
-        n = counts[req.path()]++;
-        seen.push_back({req.method, req.path()});
-      }
-      int status = answer(req.path(), n);
-      net::http_response r{status, {}, "{}"};
-      if (status == 429) r.headers.push_back({"Retry-After", retry_after});
-      reply->respond(std::move(r));
-    });
+    auto base =
+        serve([this, answer, retry_after](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+          int n;
+          {
+            std::lock_guard lock{m};
+            n = counts[req.path()]++;
+            seen.push_back({req.method, req.path()});
+          }
+          int status = answer(req.path(), n);
+          net::http_response r{status, {}, "{}"};
+          if (status == 429) r.headers.push_back({"Retry-After", retry_after});
+          reply->respond(std::move(r));
+        });
     net::scheduler_options o;
     o.api = parse_url(base + "/v1.0").value();
     o.accesskey = "k";
@@ -75,6 +77,16 @@ class SchedulerTest : public NetTest {
 
 const std::string id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
 
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
+
 }  // namespace
 
 TEST_F(SchedulerTest, WhenSaturatedHigherPrioritiesGoFirst) {
@@ -82,8 +94,10 @@ TEST_F(SchedulerTest, WhenSaturatedHigherPrioritiesGoFirst) {
   burst = 1;
   serve_with([](const std::string&, int) { return 200; });
   // One token: the first GET goes at once, the rest wait and leave by priority.
-  auto done = run({voipbin::get_call(id), voipbin::get_call(id), voipbin::stop_speaking(id),
-                   voipbin::create_transcribe(id, "en-US"), voipbin::say(id, "hi"), voipbin::flush_speaking(id)});
+  const std::string other = "1b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+  auto done =
+      run({voipbin::get_call(id), voipbin::get_call(id), voipbin::stop_transcribe(id),
+           voipbin::create_transcribe(id, "en-US"), voipbin::say(id, "hi"), voipbin::flush_speaking(other)});
   ASSERT_EQ(done.size(), 6u);
   std::vector<std::string> order;
   for (const auto& r : seen) order.push_back(r.path.substr(r.path.rfind('/')));
@@ -91,6 +105,67 @@ TEST_F(SchedulerTest, WhenSaturatedHigherPrioritiesGoFirst) {
   int limited = 0;
   for (auto& [status, was_limited] : done) limited += was_limited;
   EXPECT_EQ(limited, 5);
+}
+
+// A flush never lets an older /say of its session out after it (DESIGN §4): a /say still
+// queued is dropped, one on the wire is answered before the flush is sent.
+TEST_F(SchedulerTest, AFlushDropsTheQueuedSaysOfItsSession) {
+  rate = 20;
+  burst = 1;
+  serve_with([](const std::string&, int) { return 200; });
+  const std::string other = "1b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+  auto done = run({voipbin::get_call(id), voipbin::say(id, "stale one"), voipbin::say(other, "kept"),
+                   voipbin::say(id, "stale two"), voipbin::flush_speaking(id)});
+  ASSERT_EQ(done.size(), 5u);
+  std::vector<std::string> order;
+  for (const auto& r : seen) order.push_back(r.path.substr(std::string("/v1.0").size()));
+  EXPECT_EQ(order, (std::vector<std::string>{"/calls/" + id, "/speakings/" + id + "/flush",
+                                             "/speakings/" + other + "/say"}));
+  int cancelled = 0;
+  for (auto& [status, limited] : done) cancelled += status == 0;
+  EXPECT_EQ(cancelled, 2);
+  EXPECT_EQ(stats.rest_says_dropped_total.value(), 2u);
+}
+
+TEST_F(SchedulerTest, AFlushWaitsForTheSayOnTheWire) {
+  std::mutex m2;
+  std::vector<std::string> answered;  // in the order the server answered
+  std::shared_ptr<net::server_reply> held_say;
+  auto base = serve([&](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    auto tail = req.path().substr(req.path().rfind('/'));
+    std::lock_guard lock{m2};
+    if (tail == "/say") {
+      held_say = reply;  // answered when the test says so
+      return;
+    }
+    answered.push_back(tail);
+    reply->respond({200, {}, "{}"});
+  });
+  net::scheduler_options o;
+  o.api = parse_url(base + "/v1.0").value();
+  o.accesskey = "k";
+  scheduler = std::make_unique<net::voipbin_scheduler>(io.context(), *client, o);
+  std::atomic<int> finished{0};
+  auto count = [&](net::http_outcome, bool) { ++finished; };
+  auto seen_by_server = [&](const std::string& tail) {
+    std::lock_guard lock{m2};
+    return (tail == "/say" && held_say) ||
+           std::find(answered.begin(), answered.end(), tail) != answered.end();
+  };
+  scheduler->submit(voipbin::say(id, "on the wire"), count);
+  ASSERT_TRUE(eventually([&] { return seen_by_server("/say"); }));
+  // The flush leaves the queue before the GET does (priority), unless it is held.
+  scheduler->submit(voipbin::flush_speaking(id), count);
+  scheduler->submit(voipbin::get_call(id), count);
+  ASSERT_TRUE(eventually([&] { return seen_by_server("/" + id); }));
+  {
+    std::lock_guard lock{m2};
+    answered.push_back("/say");
+    held_say->respond({200, {}, "{}"});
+  }
+  ASSERT_TRUE(eventually([&] { return finished == 3; }));
+  std::lock_guard lock{m2};
+  EXPECT_EQ(answered, (std::vector<std::string>{"/" + id, "/say", "/flush"}));
 }
 
 TEST_F(SchedulerTest, A429PausesAndSendsAgain) {

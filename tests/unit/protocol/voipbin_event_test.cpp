@@ -78,6 +78,12 @@ TEST(VoipbinRequests, BuildTheDocumentedBodies) {
   auto s = create_speaking(call_id, "en-US", "");
   EXPECT_NE(s.body.find(R"("direction":"both")"), std::string::npos);
   EXPECT_EQ(s.body.find("voice_id"), std::string::npos);
+  EXPECT_EQ(s.body.find("provider"), std::string::npos);
+  EXPECT_NE(create_speaking(call_id, "en-US", "", "gcp").body.find(R"("provider":"gcp")"), std::string::npos);
+  EXPECT_EQ(speaking_of(say(call_id, "x")), call_id);
+  EXPECT_EQ(speaking_of(flush_speaking(call_id)), call_id);
+  EXPECT_EQ(speaking_of(stop_transcribe(call_id)), "");
+  EXPECT_EQ(speaking_of(create_speaking(call_id, "en-US", "")), "");
   EXPECT_EQ(say("abc", "Hi \"there\"").body, R"({"text":"Hi \"there\""})");
   EXPECT_EQ(stop_speaking("abc").path, "/speakings/abc/stop");
   EXPECT_EQ(hangup_call("abc").path, "/calls/abc/hangup");
