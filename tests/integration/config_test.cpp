@@ -73,14 +73,42 @@ TEST(Config, HelpListsEveryOption) {
   child_process p(PARLEY_BINARY, {"--help"});
   ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0);
   auto out = p.output();
-  for (const char* name :
-       {"voipbin.api-url",      "voipbin.ws-url",   "voipbin.accesskey",    "voipbin.customer-id",
-        "events.mode",          "webhook.listen",   "webhook.path",         "webhook.secret",
-        "llm.provider",         "llm.base-url",     "llm.api-key",          "llm.model",
-        "llm.max-tokens",       "llm.temperature",  "llm.timeout",          "agent.system-prompt",
-        "agent.greeting",       "agent.language",   "agent.voice-id",       "agent.silence-timeout",
-        "agent.silence-prompt", "agent.silence-max-prompts", "agent.goodbye", "agent.error-prompt", "agent.max-calls",  "admin.listen",         "log.level",
-        "log.format",           "scheduler.policy", "scheduler.max-threads"})
+  for (const char* name : {"voipbin.api-url",
+                           "voipbin.ws-url",
+                           "voipbin.accesskey",
+                           "voipbin.customer-id",
+                           "events.mode",
+                           "webhook.listen",
+                           "webhook.path",
+                           "webhook.secret",
+                           "llm.provider",
+                           "llm.base-url",
+                           "llm.api-key",
+                           "llm.model",
+                           "llm.max-tokens",
+                           "llm.temperature",
+                           "llm.timeout",
+                           "agent.system-prompt",
+                           "agent.greeting",
+                           "agent.language",
+                           "agent.voice-id",
+                           "agent.silence-timeout",
+                           "agent.silence-prompt",
+                           "agent.silence-max-prompts",
+                           "agent.goodbye",
+                           "agent.error-prompt",
+                           "agent.max-calls",
+                           "agent.barge-in",
+                           "agent.barge-in-min-words",
+                           "agent.backchannels",
+                           "agent.false-interruption-timeout",
+                           "agent.barge-in-action",
+                           "agent.tts-provider",
+                           "admin.listen",
+                           "log.level",
+                           "log.format",
+                           "scheduler.policy",
+                           "scheduler.max-threads"})
     EXPECT_NE(out.find(std::string("--") + name + "="), std::string::npos) << name;
   EXPECT_NE(out.find("(default: \"https://api.voipbin.net/v1.0\")"), std::string::npos);
 }

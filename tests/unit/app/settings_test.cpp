@@ -90,3 +90,46 @@ TEST(Settings, SecretsComeFromTheEnvironmentWhenNotSet) {
   ::unsetenv("VOIPBIN_ACCESSKEY");
   ::unsetenv("LLM_API_KEY");
 }
+
+TEST(Settings, TurnTakingOptions) {
+  auto s = validate(valid(), providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.barge_in.on, turn::trigger::interim);
+  EXPECT_EQ(s->agent.barge_in.min_words, 2u);
+  EXPECT_EQ(s->agent.barge_in.backchannels.size(), 6u);
+  EXPECT_EQ(s->agent.false_interruption_timeout, std::chrono::milliseconds(1500));
+  EXPECT_FALSE(s->agent.barge_in_restart);
+  EXPECT_EQ(s->agent.tts_provider, "");
+
+  auto r = valid();
+  r.agent_barge_in = "speech";
+  r.agent_barge_in_min_words = 3;
+  r.agent_backchannels = {"got it"};
+  r.agent_false_interruption_timeout = 0;
+  r.agent_barge_in_action = "restart";
+  r.agent_tts_provider = "gcp";
+  s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.barge_in.on, turn::trigger::speech);
+  EXPECT_EQ(s->agent.barge_in.min_words, 3u);
+  EXPECT_EQ(s->agent.barge_in.backchannels, std::vector<std::string>{"got it"});
+  EXPECT_EQ(s->agent.false_interruption_timeout.count(), 0);
+  EXPECT_TRUE(s->agent.barge_in_restart);
+  EXPECT_EQ(s->agent.tts_provider, "gcp");
+
+  r = valid();
+  r.agent_barge_in = "shout";
+  EXPECT_EQ(error_of(r), "agent.barge-in: 'shout' is not one of speech, interim, final");
+  r = valid();
+  r.agent_barge_in_min_words = 0;
+  EXPECT_EQ(error_of(r).rfind("agent.barge-in-min-words: ", 0), 0u);
+  r = valid();
+  r.agent_false_interruption_timeout = -1;
+  EXPECT_EQ(error_of(r).rfind("agent.false-interruption-timeout: ", 0), 0u);
+  r = valid();
+  r.agent_barge_in_action = "mute";
+  EXPECT_EQ(error_of(r).rfind("agent.barge-in-action: ", 0), 0u);
+  r = valid();
+  r.agent_tts_provider = "polly";
+  EXPECT_EQ(error_of(r).rfind("agent.tts-provider: ", 0), 0u);
+}
