@@ -17,6 +17,9 @@ struct request_options {
   bool stream = true;
 };
 
+// Appended to an assistant message the caller cut short: it holds only what they heard.
+inline constexpr std::string_view interrupted_marker = "[interrupted by the caller]";
+
 std::string build_chat_request(const chat_history& history, const request_options& options);
 
 // One `data:` payload of a streamed reply.

@@ -6,7 +6,7 @@
 using namespace parley;
 
 TEST(OpenAiCodec, BuildsAStreamingChatRequest) {
-  chat_history h{{"system", "Be brief.", false}, {"user", "Hi", false}, {"assistant", "Hello!", true}};
+  chat_history h{{"system", "Be brief.", false}, {"user", "Hi", false}, {"assistant", "Hello!", false}};
   auto body = nlohmann::json::parse(openai::build_chat_request(h, {"gpt-x", 100, 0.5, true}));
   EXPECT_EQ(body["model"], "gpt-x");
   EXPECT_EQ(body["stream"], true);
@@ -53,4 +53,11 @@ TEST(OpenAiCodec, ParsesCompletionsAndErrors) {
   EXPECT_FALSE(openai::parse_completion(R"({"choices":[]})"));
   EXPECT_EQ(openai::parse_error_message(R"({"error":{"message":"bad key"}})").value_or(""), "bad key");
   EXPECT_FALSE(openai::parse_error_message("<html>"));
+}
+
+TEST(OpenAiCodec, MarksWhereTheCallerCutTheAgentOff) {
+  chat_history h{{"user", "Tell me the hours.", false}, {"assistant", "We open at nine and", true}};
+  auto j = nlohmann::json::parse(openai::build_chat_request(h, {"m", 0, -1, true}));
+  EXPECT_EQ(j["messages"][0]["content"], "Tell me the hours.");
+  EXPECT_EQ(j["messages"][1]["content"], "We open at nine and [interrupted by the caller]");
 }
