@@ -23,7 +23,7 @@ trap cleanup EXIT
   --reply="You're welcome. Enjoy your evening, goodbye!" >"$logs/llm-sim.log" 2>&1 &
 pids+=($!)
 "$build/sim/voipbin-sim" --listen=127.0.0.1:18080 --script="$root/deploy/demo/calls.json" \
-  --quiet-ms=600 --exit-when-done &
+  --quiet-ms=600 --playout-cps=40 --word-ms=60 --exit-when-done &
 sim=$!
 sleep 0.3
 "$build/app/parley" --config-file="$root/deploy/demo/parley-demo.ini" >"$logs/parley.log" 2>&1 &

@@ -1,6 +1,7 @@
 #include "sim/cli.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace parley::sim {
 
@@ -35,6 +36,41 @@ cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
       return out;
     }
   }
+  return out;
+}
+
+result<std::vector<scripted_call>> parse_call_script(const std::string& json_text) {
+  using nlohmann::json;
+  auto j = json::parse(json_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("calls") || !j["calls"].is_array())
+    return fail("not a JSON object with a \"calls\" array");
+  std::vector<scripted_call> out;
+  for (const auto& c : j["calls"]) {
+    auto where = "call " + std::to_string(out.size() + 1);
+    if (!c.is_object()) return fail(where + ": not an object");
+    scripted_call call;
+    auto u = c.find("utterances");
+    if (u != c.end() && !u->is_array()) return fail(where + ": \"utterances\" is not an array");
+    if (u != c.end())
+      for (const auto& turn : *u) {
+        if (turn.is_string()) {
+          call.utterances.emplace_back(turn.get<std::string>());
+          continue;
+        }
+        auto text = turn.is_object() ? turn.find("text") : turn.end();
+        if (!turn.is_object() || text == turn.end() || !text->is_string())
+          return fail(where + ": a turn is neither a string nor an object with a \"text\" string");
+        caller_turn t{text->get<std::string>()};
+        if (auto after = turn.find("interrupt_after_ms"); after != turn.end()) {
+          if (!after->is_number_integer() || after->get<long long>() < 0)
+            return fail(where + ": \"interrupt_after_ms\" must be a whole number >= 0");
+          t.interrupt_after = std::chrono::milliseconds(after->get<long long>());
+        }
+        call.utterances.push_back(std::move(t));
+      }
+    out.push_back(std::move(call));
+  }
+  if (out.empty()) return fail("\"calls\" is empty");
   return out;
 }
 

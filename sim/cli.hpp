@@ -1,9 +1,13 @@
 #pragma once
-// Minimal --name=value / --name value / --flag parsing for the simulator programs.
+// Minimal --name=value / --name value / --flag parsing for the simulator programs, and
+// voipbin-sim's script file.
 
 #include <map>
 #include <string>
 #include <vector>
+
+#include "protocol/result.hpp"
+#include "sim/voipbin_sim.hpp"
 
 namespace parley::sim {
 
@@ -25,5 +29,9 @@ struct cli_args {
 // `flags` are the options that take no value.
 cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
                    const std::vector<std::string>& flags);
+
+// voipbin-sim's --script: {"calls":[{"utterances":[TURN, ...]}, ...]} where a TURN is a string
+// (the caller's words; "" is a noise) or {"text": "...", "interrupt_after_ms": 800}.
+result<std::vector<scripted_call>> parse_call_script(const std::string& json_text);
 
 }  // namespace parley::sim

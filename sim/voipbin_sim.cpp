@@ -4,6 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cctype>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -68,28 +70,102 @@ std::string now_rfc3339() {
   return buf;
 }
 
+// "0001-01-01T00:00:05.1Z": an offset from the stream's start as VoIPBIN encodes it (§5).
+std::string offset_stamp(clock_type::duration d) {
+  auto us = std::max<long long>(0, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  auto secs = us / 1000000;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "0001-01-01T%02lld:%02lld:%02lld", secs / 3600 % 24, secs / 60 % 60,
+                secs % 60);
+  std::string out = buf;
+  if (auto frac = us % 1000000; frac != 0) {
+    std::snprintf(buf, sizeof buf, ".%06lld", frac);
+    std::string f = buf;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "Z";
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char ch : text) {
+    if (std::isspace(static_cast<unsigned char>(ch))) {
+      if (!word.empty()) out.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += ch;
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+std::string join_words(const std::vector<std::string>& words, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n && i < words.size(); ++i) out += (i == 0 ? "" : " ") + words[i];
+  return out;
+}
+
+// What has been heard of `text` once `bytes` of it have played: the words complete by then.
+std::string played_prefix(const std::string& text, std::size_t bytes) {
+  if (bytes >= text.size()) return join_words(split_words(text), std::string::npos);
+  std::size_t end = bytes;
+  while (end > 0 && !std::isspace(static_cast<unsigned char>(text[end]))) --end;
+  return join_words(split_words(text.substr(0, end)), std::string::npos);
+}
+
 struct sim_call {
   std::string id;
   std::string label;  // "call 1"
   scripted_call script;
   std::string status = "dialing";
   std::string transcribe_id;
-  std::size_t next = 0;                    // next utterance
-  int says_since_utterance = 0;            // /say requests since the caller last spoke
-  clock_type::time_point last_activity{};  // last /say or utterance
+  std::size_t next = 0;                    // next turn
+  int says_since_utterance = 0;            // /say requests since the caller's last turn ended
+  clock_type::time_point last_activity{};  // last turn, end of playout (or /say when instant)
   clock_type::time_point last_utterance{};
   clock_type::time_point progressing_at{};
-  bool greeted = false;
+  // The caller's turn in progress.
+  bool in_turn = false;
+  std::size_t turn_index = 0;
+  clock_type::time_point turn_started{};
+  std::vector<std::string> turn_words;
+  std::size_t words_sent = 0;
+  std::size_t turns_finished = 0;
+  bool last_turn_had_text = true;
+  // When the agent's answer to the last finished turn (or its greeting) began playing.
+  clock_type::time_point answer_began{};
+  // The agent cut its speech during the worded turn in progress: a /say now is stale.
+  bool cut_armed = false;
+  std::vector<heard_text> heard;
 };
 
 struct sim_transcribe {
   std::string id, call_id, language, status;
   std::string streaming_in, streaming_out;
+  std::string direction = "both";                      // the streams it has: `in`, `out` or both
+  clock_type::time_point started = clock_type::now();  // the streams' time origin
+};
+
+// A /say text waiting for or in playout.
+struct queued_text {
+  std::string text;
+  clock_type::time_point accepted{};
+  bool answer = false;          // said after the caller's last turn had ended
+  std::size_t after_turns = 0;  // the caller's finished turns when it was said
 };
 
 struct sim_speaking {
   std::string id, call_id, language, voice_id, direction, status;
   clock_type::time_point active_at{};  // when an `initiating` session turns `active`
+  std::string provider = "elevenlabs";
+  std::deque<queued_text> queue{};  // with a playout pace: the front one is playing
+  clock_type::time_point play_started{};
+  clock_type::time_point last_interim{};
+  std::size_t interim_words = 0;
+  std::string open_stream{};  // the out stream whose speech_started has no speech_ended yet
 };
 
 struct subscriber {
@@ -127,6 +203,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     int status, count;
   };
   std::vector<fault> faults;
+  std::vector<std::string> violations;
   std::vector<std::pair<std::shared_ptr<net::ws_peer>, std::string>> outbox;
   json customer{{"id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
                 {"name", "Chez Parley"},
@@ -165,7 +242,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
             {"reference_id", t.call_id},
             {"status", t.status},
             {"language", t.language},
-            {"direction", "both"},
+            {"direction", t.direction},
             {"provider", ""},
             {"tm_create", now_rfc3339()},
             {"tm_update", nullptr},
@@ -176,7 +253,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"customer_id", opts.customer_id},
            {"reference_type", "call"},
            {"reference_id", s.call_id},
-           {"provider", "elevenlabs"},
+           {"provider", s.provider},
            {"status", s.status},
            {"tm_create", now_rfc3339()}};
     if (!s.language.empty()) j["language"] = s.language;
@@ -283,18 +360,34 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       }
       pending_calls.clear();
     }
+    std::set<std::string> playing;  // calls whose agent is speaking
+    for (auto& [_, s] : speakings) {
+      advance_playout(s, now);
+      if (!s.queue.empty()) playing.insert(s.call_id);
+    }
     for (auto& [id, c] : calls) {
       if (c.status != "progressing") continue;
-      bool quiet = now - c.last_activity >= opts.quiet;
-      bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
       if (c.transcribe_id.empty()) {
         if (now - c.progressing_at >= opts.answer_timeout) hang_up(c, "nobody transcribed the call");
         continue;
       }
-      bool answered = c.next == 0 || c.says_since_utterance > 0;
+      advance_turn(c, now);
+      if (c.in_turn) continue;
+      bool idle = playing.count(c.id) == 0;
+      bool quiet = idle && now - c.last_activity >= opts.quiet;
+      bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
+      // The first turn follows the greeting, if any; a noise asks for no answer.
+      bool answered = c.next == 0 || !c.last_turn_had_text || c.says_since_utterance > 0;
+      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].interrupt_after.count() >= 0) {
+        auto after = c.script.utterances[c.next].interrupt_after;
+        bool began = c.answer_began != clock_type::time_point{};
+        if ((began && now - c.answer_began >= after) || (!began && idle && waited_too_long))
+          start_turn(c, now);
+        continue;
+      }
       if (!quiet || !(answered || waited_too_long)) continue;
       if (c.next < c.script.utterances.size()) {
-        speak(c, c.script.utterances[c.next++]);
+        start_turn(c, now);
       } else {
         hang_up(c, "");
       }
@@ -302,33 +395,220 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     flush_outbox();
   }
 
-  void speak(sim_call& c, const std::string& text) {
-    auto& t = transcribes.at(c.transcribe_id);
-    auto now = clock_type::now();
+  sim_transcribe* transcribe_of(const sim_call& c) {
+    auto t = transcribes.find(c.transcribe_id);
+    return t == transcribes.end() ? nullptr : &t->second;
+  }
+
+  // The transcribe that hears the caller, if it has an in-stream.
+  sim_transcribe* hears_in(const sim_call& c) {
+    auto* t = transcribe_of(c);
+    return t && t->direction != "out" ? t : nullptr;
+  }
+
+  json speech_json(const sim_transcribe& t, const std::string& direction, const std::string* message) {
+    json j{{"id", new_uuid(rng)},
+           {"customer_id", opts.customer_id},
+           {"streaming_id", direction == "in" ? t.streaming_in : t.streaming_out},
+           {"transcribe_id", t.id},
+           {"direction", direction}};
+    if (message) j["message"] = *message;
+    j["tm_event"] = now_rfc3339();
+    j["tm_create"] = now_rfc3339();
+    return j;
+  }
+
+  json transcript_json(const sim_transcribe& t, const std::string& direction, const std::string& text,
+                       clock_type::time_point at) {
+    return {{"id", new_uuid(rng)},       {"customer_id", opts.customer_id},
+            {"transcribe_id", t.id},     {"direction", direction},
+            {"message", text},           {"tm_transcript", offset_stamp(at - t.started)},
+            {"tm_create", now_rfc3339()}};
+  }
+
+  // ---- the caller's turns ----
+  void start_turn(sim_call& c, clock_type::time_point now) {
+    const auto& turn = c.script.utterances[c.next];
+    c.turn_index = c.next++;
+    c.in_turn = true;
+    c.turn_started = now;
+    c.turn_words = split_words(turn.text);
+    c.words_sent = 0;
+    c.cut_armed = false;
+    c.answer_began = {};
+    c.last_activity = now;
+    if (turn.text.empty())
+      line(c, "caller: (noise)");
+    else
+      line(c,
+           std::string("caller: ") + (turn.interrupt_after.count() >= 0 ? "(interrupts) " : "") + turn.text);
+    if (auto* t = hears_in(c)) publish("transcribe_speech_started", speech_json(*t, "in", nullptr));
+    advance_turn(c, now);
+  }
+
+  // Publishes what of the turn in progress is due by `now`: one interim per word_ms, then the
+  // end of speech and the final transcript one word_ms after the last word.
+  void advance_turn(sim_call& c, clock_type::time_point now) {
+    if (!c.in_turn) return;
+    const auto& turn = c.script.utterances[c.turn_index];
+    auto* t = hears_in(c);
+    auto elapsed = now - c.turn_started;
+    if (turn.text.empty()) {
+      if (elapsed < opts.noise_ms) return;
+      if (t) publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
+      return finish_turn(c, now);
+    }
+    auto words = c.turn_words.size();
+    while (c.words_sent < words && elapsed >= opts.word_ms * static_cast<long>(c.words_sent + 1)) {
+      auto so_far = join_words(c.turn_words, ++c.words_sent);
+      if (t) publish("transcribe_speech_interim", speech_json(*t, "in", &so_far));
+    }
+    if (c.words_sent < words || elapsed < opts.word_ms * static_cast<long>(words + 1)) return;
+    if (t) {
+      publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
+      publish("transcript_created", transcript_json(*t, "in", turn.text, now));
+    }
+    finish_turn(c, now);
+  }
+
+  void finish_turn(sim_call& c, clock_type::time_point now) {
+    c.in_turn = false;
+    ++c.turns_finished;
+    c.last_turn_had_text = !c.script.utterances[c.turn_index].text.empty();
     c.says_since_utterance = 0;
     c.last_activity = now;
     c.last_utterance = now;
-    line(c, "caller: " + text);
-    json speech{{"id", new_uuid(rng)},
-                {"customer_id", opts.customer_id},
-                {"streaming_id", t.streaming_in},
-                {"transcribe_id", t.id},
-                {"direction", "in"},
-                {"tm_event", now_rfc3339()},
-                {"tm_create", now_rfc3339()}};
-    publish("transcribe_speech_started", speech);
-    publish("transcribe_speech_ended", speech);
-    json transcript{{"id", new_uuid(rng)},       {"customer_id", opts.customer_id},
-                    {"transcribe_id", t.id},     {"direction", "in"},
-                    {"message", text},           {"tm_transcript", "0001-01-01T00:00:05.1Z"},
-                    {"tm_create", now_rfc3339()}};
-    publish("transcript_created", transcript);
+    c.cut_armed = false;
+  }
+
+  // The agent cut its speech: /say before the final transcript of a worded turn in progress
+  // would be a sentence of the reply the caller interrupted.
+  void note_cut(sim_call& c) {
+    if (c.status == "progressing" && c.in_turn && !c.script.utterances[c.turn_index].text.empty())
+      c.cut_armed = true;
+  }
+
+  // ---- the agent's playout ----
+  bool paced() const { return opts.playout_chars_per_second > 0; }
+
+  // The call's transcription hears the agent only while both are live and it has an out-stream.
+  sim_transcribe* hears_out(sim_call* c) {
+    if (!c || c->status != "progressing") return nullptr;
+    auto* t = transcribe_of(*c);
+    return t && t->status == "progressing" && t->direction != "in" ? t : nullptr;
+  }
+
+  sim_call* call_of(const sim_speaking& s) {
+    auto c = calls.find(s.call_id);
+    return c == calls.end() ? nullptr : &c->second;
+  }
+
+  void note_answer(sim_call& c, const queued_text& q, clock_type::time_point at) {
+    if (q.answer && q.after_turns == c.turns_finished && !c.in_turn &&
+        c.answer_began == clock_type::time_point{})
+      c.answer_began = at;
+  }
+
+  clock_type::duration play_time(const std::string& text) const {
+    return std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double>(static_cast<double>(text.size()) / opts.playout_chars_per_second));
+  }
+
+  // The front text of `s` starts playing at `at`.
+  void begin_text(sim_speaking& s, clock_type::time_point at) {
+    s.play_started = at;
+    s.last_interim = at;
+    s.interim_words = 0;
+    auto* c = call_of(s);
+    if (c) note_answer(*c, s.queue.front(), at);
+    if (auto* t = hears_out(c)) {
+      publish("transcribe_speech_started", speech_json(*t, "out", nullptr));
+      s.open_stream = t->streaming_out;
+    }
+  }
+
+  // The front text of `s` has played: `whole`, or the prefix heard when cut.
+  void end_text(sim_speaking& s, const std::string& heard_words, bool cut, clock_type::time_point at) {
+    auto* c = call_of(s);
+    if (c) {
+      if (!heard_words.empty()) c->heard.push_back({heard_words, cut});
+      c->last_activity = std::max(c->last_activity, at);
+    }
+    if (auto* t = hears_out(c)) {
+      if (s.open_stream == t->streaming_out)
+        publish("transcribe_speech_ended", speech_json(*t, "out", nullptr));
+      if (!heard_words.empty()) publish("transcript_created", transcript_json(*t, "out", heard_words, at));
+    }
+    s.open_stream.clear();
+    s.queue.pop_front();
+  }
+
+  void advance_playout(sim_speaking& s, clock_type::time_point now) {
+    if (!paced()) return;
+    while (!s.queue.empty()) {
+      const auto& text = s.queue.front().text;
+      auto end = s.play_started + play_time(text);
+      if (now < end) {
+        // What the transcriber has made of the agent's voice so far, about every 200 ms.
+        if (now - s.last_interim < std::chrono::milliseconds(200)) return;
+        auto played = static_cast<std::size_t>(std::chrono::duration<double>(now - s.play_started).count() *
+                                               opts.playout_chars_per_second);
+        auto words = played_prefix(text, played);
+        auto count = split_words(words).size();
+        if (count <= s.interim_words) return;
+        s.interim_words = count;
+        s.last_interim = now;
+        if (auto* t = hears_out(call_of(s)))
+          publish("transcribe_speech_interim", speech_json(*t, "out", &words));
+        return;
+      }
+      auto whole = text;  // end_text drops it from the queue
+      end_text(s, whole, false, end);
+      if (!s.queue.empty()) begin_text(s, end);  // the next text follows without a gap
+    }
+  }
+
+  // Playout stops now: the playing text is cut where it is and the queued ones are dropped.
+  void cut_playout(sim_speaking& s, clock_type::time_point now) {
+    advance_playout(s, now);
+    if (s.queue.empty()) return;
+    auto played = static_cast<std::size_t>(std::chrono::duration<double>(now - s.play_started).count() *
+                                           opts.playout_chars_per_second);
+    auto words = played_prefix(s.queue.front().text, played);
+    if (auto* c = call_of(s)) line(*c, "agent:  (cut off after \"" + words + "\")");
+    end_text(s, words, true, now);
+    drop_queued(s, 0);
+  }
+
+  // Drops the queued texts from position `from` on: they are never heard.
+  void drop_queued(sim_speaking& s, std::size_t from) {
+    auto* c = call_of(s);
+    for (auto i = from; i < s.queue.size(); ++i)
+      if (c) line(*c, "agent:  (dropped) " + s.queue[i].text);
+    s.queue.erase(s.queue.begin() + static_cast<std::ptrdiff_t>(std::min(from, s.queue.size())),
+                  s.queue.end());
+  }
+
+  // /flush as the provider does it (voipbin-api.md §7.1): GCP and AWS cancel the stream;
+  // ElevenLabs only stops generating, so what it has already generated still plays.
+  void flush_playout(sim_speaking& s, clock_type::time_point now) {
+    if (s.provider != "elevenlabs") return cut_playout(s, now);
+    advance_playout(s, now);
+    std::size_t keep = std::min<std::size_t>(1, s.queue.size());
+    while (keep < s.queue.size() && now - s.queue[keep].accepted >= opts.tts_generation_ms) ++keep;
+    drop_queued(s, keep);
   }
 
   void hang_up(sim_call& c, const std::string& why) {
     c.status = "hangup";
+    c.in_turn = false;
+    c.cut_armed = false;
     ++finished;
     line(c, why.empty() ? "caller hung up" : "caller hung up: " + why);
+    // The caller hears nothing more.
+    auto now = clock_type::now();
+    for (auto& [_, s] : speakings)
+      if (s.call_id == c.id) cut_playout(s, now);
     publish("call_hangup", call_json(c));
     // VoIPBIN stops every transcribe on the call; speakings stay `active` (§7.1, §7.2).
     for (auto& [_, t] : transcribes)
@@ -447,6 +727,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         if (t.call_id == ref_id && t.language == language && t.status == "progressing")
           return error_response(409, "TRANSCRIBE_ALREADY_PROGRESSING", "transcribe already progressing");
       sim_transcribe t{new_uuid(rng), ref_id, language, "progressing", new_uuid(rng), new_uuid(rng)};
+      auto direction = body.value("direction", "");
+      if (direction == "in" || direction == "out") t.direction = direction;  // else both, as VoIPBIN
       transcribes[t.id] = t;
       c->second.transcribe_id = t.id;
       c->second.last_activity = clock_type::now();
@@ -488,6 +770,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
           return error_response(500, "INTERNAL", "internal error");  // §4.1: a live one exists
       sim_speaking s{new_uuid(rng), ref_id,  body.value("language", ""), body.value("voice_id", ""),
                      direction,     "active"};
+      auto provider = body.value("provider", "");
+      if (provider == "gcp" || provider == "aws") s.provider = provider;  // else ElevenLabs, as VoIPBIN
       speakings[s.id] = s;
       return json_response(201, speaking_json(s));
     }
@@ -512,31 +796,48 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         auto now = clock_type::now();
         ++call.says_since_utterance;
         std::string timing;
-        if (call.next > 0 && call.says_since_utterance == 1) {
+        if (call.next > 0 && call.says_since_utterance == 1 && !call.in_turn) {
           auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - call.last_utterance).count();
           timing = "  [+" + std::to_string(ms) + " ms]";
         }
-        call.last_activity = now;
         line(call, "agent:  " + text + timing);
-        // Transcription runs on both directions: the agent's own voice comes back as `out`.
-        auto t = transcribes.find(call.transcribe_id);
-        if (t != transcribes.end() && t->second.status == "progressing")
-          publish("transcript_created", {{"id", new_uuid(rng)},
-                                         {"customer_id", opts.customer_id},
-                                         {"transcribe_id", t->second.id},
-                                         {"direction", "out"},
-                                         {"message", text},
-                                         {"tm_transcript", "0001-01-01T00:00:01.0Z"},
-                                         {"tm_create", now_rfc3339()}});
+        if (call.cut_armed) {
+          auto v = call.label +
+                   ": said after cutting its speech for the caller, before the caller's final "
+                   "transcript: \"" +
+                   text + "\"";
+          violations.push_back(v);
+          line(call, "VIOLATION: " + v);
+        }
+        queued_text q{text, now, !call.in_turn, call.turns_finished};
+        if (paced()) {
+          s.queue.push_back(std::move(q));
+          if (s.queue.size() == 1) begin_text(s, now);
+        } else {
+          // Played at once. Transcription runs on both directions: the agent's own voice
+          // comes back as `out`.
+          note_answer(call, q, now);
+          call.heard.push_back({text, false});
+          call.last_activity = now;
+          if (auto* t = hears_out(&call))
+            publish("transcript_created", transcript_json(*t, "out", text, now));
+        }
       }
       return json_response(200, before);
     }
     if (p[2] == "flush") {
       if (s.status != "active") return error_response(404, "RESOURCE_NOT_FOUND", "speaking is not active");
+      if (auto* c = call_of(s); c && c->status == "progressing") {
+        line(*c, "agent:  (flush)");
+        note_cut(*c);
+      }
+      flush_playout(s, clock_type::now());
       return json_response(200, speaking_json(s));
     }
     if (p[2] == "stop") {
       s.status = "stopped";
+      if (auto* c = call_of(s)) note_cut(*c);
+      cut_playout(s, clock_type::now());
       return json_response(200, speaking_json(s));
     }
     return error_response(404, "NOT_FOUND", "not found");
@@ -696,8 +997,13 @@ void voipbin_sim::hang_up(const std::string& call_id) {
 
 void voipbin_sim::stop_speakings_of(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
+  auto now = clock_type::now();
   for (auto& [_, s] : s_->speakings)
-    if (s.call_id == call_id) s.status = "stopped";
+    if (s.call_id == call_id) {
+      s.status = "stopped";
+      s_->cut_playout(s, now);
+    }
+  s_->flush_outbox();
 }
 
 std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::milliseconds initiating_for) {
@@ -771,5 +1077,21 @@ std::size_t voipbin_sim::live_speakings() const {
   for (auto& [_, s] : s_->speakings) n += s.status == "active" ? 1 : 0;
   return n;
 }
+
+std::vector<heard_text> voipbin_sim::heard(const std::string& call_id) const {
+  std::lock_guard lock{s_->mutex};
+  auto c = s_->calls.find(call_id);
+  return c == s_->calls.end() ? std::vector<heard_text>{} : c->second.heard;
+}
+
+std::vector<std::string> voipbin_sim::violations() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->violations;
+}
+
+caller_turn::caller_turn(const char* t) : text(t) {}
+caller_turn::caller_turn(std::string t) : text(std::move(t)) {}
+caller_turn::caller_turn(std::string t, std::chrono::milliseconds interrupt_after)
+    : text(std::move(t)), interrupt_after(interrupt_after) {}
 
 }  // namespace parley::sim

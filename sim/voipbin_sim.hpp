@@ -1,10 +1,13 @@
 #pragma once
 // voipbin-sim: a local stand-in for VoIPBIN that behaves as the real service does
 // (voipbin-api.md): the REST endpoints parley uses, the WebSocket with string-prefix topic
-// matching and bare resource frames, and calls driven by a script of caller utterances.
-// It records every REST request it receives. Runs on a caller-provided io_context.
+// matching and bare resource frames, and calls driven by a script of caller turns. The
+// agent's speech plays out at a configurable pace and is cut or kept on /flush as each TTS
+// provider does, so a client can be checked for what the caller actually heard. It records
+// every REST request it receives. Runs on a caller-provided io_context.
 
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,15 +22,52 @@ class io_context;
 
 namespace parley::sim {
 
+// One turn of the caller.
+struct caller_turn {
+  caller_turn(const char* t);  // implicit, so scripted_call{{"one", "two"}} compiles
+  caller_turn(std::string t);
+  caller_turn(std::string t, std::chrono::milliseconds interrupt_after);
+  // The final transcript; empty = a noise (a cough): speech starts, no words, no transcript.
+  std::string text;
+  // < 0: the caller speaks once the agent has been quiet `quiet`. >= 0: the caller starts
+  // speaking this long after the agent's answer to the previous turn (or the greeting, for the
+  // first turn) began playing, whether or not it is still playing: an interruption.
+  std::chrono::milliseconds interrupt_after{-1};
+};
+
 struct scripted_call {
-  std::vector<std::string> utterances;  // said by the caller, one per turn
+  std::vector<caller_turn> utterances;  // said by the caller, one per turn
+
+  scripted_call() = default;
+  scripted_call(std::vector<caller_turn> turns) : utterances(std::move(turns)) {}
+  // Plain texts, one per turn (a template, so a braced list picks the constructor above).
+  template <std::same_as<std::vector<std::string>> Texts>
+  scripted_call(const Texts& texts) : utterances(texts.begin(), texts.end()) {}
+};
+
+// What the caller heard of one /say.
+struct heard_text {
+  std::string text;
+  bool cut = false;  // only a prefix (at a word boundary) was played
 };
 
 struct voipbin_sim_options {
   std::string customer_id = "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
   std::string accesskey = "sim-accesskey";
-  // The caller speaks once the agent has been quiet this long (after its greeting or answer).
+  // The caller speaks once the agent has been quiet this long (after its greeting or answer,
+  // counted from the end of its playout).
   std::chrono::milliseconds quiet{400};
+  // The caller's words come as one speech_interim each, this far apart (0: all at once, with
+  // the final transcript).
+  std::chrono::milliseconds word_ms{0};
+  // A noise turn: speech ended this long after speech started.
+  std::chrono::milliseconds noise_ms{300};
+  // The agent's speech plays at this many bytes of /say text a second, one text after
+  // another; 0: a text is played the moment /say accepts it.
+  double playout_chars_per_second = 0;
+  // ElevenLabs: a text received at least this long before a /flush has been generated and
+  // still plays after it.
+  std::chrono::milliseconds tts_generation_ms{300};
   // Calls go `progressing` only once a client has been subscribed this long.
   std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.
@@ -103,6 +143,13 @@ class voipbin_sim {
   std::size_t subscribers() const;
   // Speaking sessions that are still `active` (VoIPBIN does not stop them on hangup).
   std::size_t live_speakings() const;
+  // What the caller heard of the agent, in order, across all speaking sessions of the call.
+  // Texts dropped before they played (or cut before their first word) are absent.
+  std::vector<heard_text> heard(const std::string& call_id) const;
+  // Every /say accepted after the agent cut its speech (/flush or /stop) during a caller turn
+  // with words and before that turn's final transcript: a stale sentence of the interrupted
+  // reply. One line each, with the call label and the text.
+  std::vector<std::string> violations() const;
 
   struct state;
 

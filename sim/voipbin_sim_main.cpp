@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "net/http_server.hpp"
@@ -25,10 +25,16 @@ const char* usage =
     "  --listen=HOST:PORT      address to serve REST and WebSocket on (default 127.0.0.1:18080)\n"
     "  --customer-id=UUID      the simulated customer\n"
     "  --accesskey=KEY         the access key clients must send (default sim-accesskey)\n"
-    "  --script=FILE           JSON {\"calls\":[{\"utterances\":[\"...\"]}]} (default: a built-in script)\n"
+    "  --script=FILE           JSON {\"calls\":[{\"utterances\":[\"...\", "
+    "{\"text\":\"...\",\"interrupt_after_ms\":800}]}]}\n"
+    "                          (default: a built-in script); \"\" is a noise\n"
     "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
     "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
     "  --start-delay-ms=MS     wait this long after the first subscription before the calls start\n"
+    "  --word-ms=MS            the caller's words come this far apart, one interim each (default 0)\n"
+    "  --noise-ms=MS           how long a noise turn lasts (default 300)\n"
+    "  --playout-cps=N         the agent's speech plays at N characters a second (default 0: at once)\n"
+    "  --tts-generation-ms=MS  ElevenLabs: text sent this long before a /flush still plays (default 300)\n"
     "  --webhook-url=URL       also deliver events as signed webhooks to URL\n"
     "  --webhook-secret=S      the webhook signing secret (default sim-webhook-secret)\n"
     "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n"
@@ -43,10 +49,11 @@ std::vector<parley::sim::scripted_call> builtin_script() {
 
 int main(int argc, char** argv) {
   using namespace parley;
-  auto args = sim::parse_cli(argc, argv,
-                             {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms",
-                              "start-delay-ms", "webhook-url", "webhook-secret"},
-                             {"exit-when-done", "silent", "help"});
+  auto args = sim::parse_cli(
+      argc, argv,
+      {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms", "start-delay-ms", "word-ms",
+       "noise-ms", "playout-cps", "tts-generation-ms", "webhook-url", "webhook-secret"},
+      {"exit-when-done", "silent", "help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
@@ -55,13 +62,17 @@ int main(int argc, char** argv) {
   auto script = builtin_script();
   if (args.has("script")) {
     std::ifstream in(args.get("script", ""));
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded() || !j.contains("calls") || !j["calls"].is_array()) {
-      std::fprintf(stderr, "voipbin-sim: --script: not a JSON object with a \"calls\" array\n");
+    if (!in) {
+      std::fprintf(stderr, "voipbin-sim: --script: cannot read %s\n", args.get("script", "").c_str());
       return 2;
     }
-    script.clear();
-    for (const auto& c : j["calls"]) script.push_back({c.value("utterances", std::vector<std::string>{})});
+    auto parsed =
+        sim::parse_call_script({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
+    if (!parsed) {
+      std::fprintf(stderr, "voipbin-sim: --script: %s\n", parsed.error().message.c_str());
+      return 2;
+    }
+    script = std::move(*parsed);
   }
   auto listen = net::parse_listen_address(args.get("listen", "127.0.0.1:18080"));
   if (!listen) {
@@ -75,8 +86,32 @@ int main(int argc, char** argv) {
   sim::voipbin_sim_options o;
   if (args.has("customer-id")) o.customer_id = args.get("customer-id", "");
   o.accesskey = args.get("accesskey", o.accesskey);
-  o.quiet = std::chrono::milliseconds(std::stoi(args.get("quiet-ms", "400")));
-  o.start_delay = std::chrono::milliseconds(std::stoi(args.get("start-delay-ms", "0")));
+  // A number option, >= 0; sets `bad` to the option's name when it is not one.
+  std::string bad;
+  auto number = [&](const char* name, double fallback) {
+    try {
+      std::size_t used = 0;
+      auto text = args.get(name, "");
+      auto v = text.empty() ? fallback : std::stod(text, &used);
+      if (v >= 0 && used == text.size()) return v;
+    } catch (const std::exception&) {
+    }
+    bad = name;
+    return fallback;
+  };
+  auto ms = [&](const char* name, double fallback) {
+    return std::chrono::milliseconds(static_cast<long long>(number(name, fallback)));
+  };
+  o.quiet = ms("quiet-ms", 400);
+  o.start_delay = ms("start-delay-ms", 0);
+  o.word_ms = ms("word-ms", 0);
+  o.noise_ms = ms("noise-ms", 300);
+  o.playout_chars_per_second = number("playout-cps", 0);
+  o.tts_generation_ms = ms("tts-generation-ms", 300);
+  if (!bad.empty()) {
+    std::fprintf(stderr, "voipbin-sim: --%s: not a number >= 0\n", bad.c_str());
+    return 2;
+  }
   o.webhook_url = args.get("webhook-url", "");
   o.webhook_secret = args.get("webhook-secret", "sim-webhook-secret");
   if (!args.has("silent"))

@@ -1,0 +1,456 @@
+// voipbin-sim on its own, over real loopback sockets with parley's net/ clients: the caller's
+// speech, the agent's paced playout, /flush per provider, interruptions and the violations it
+// reports. Waits are for the exact condition asserted, with a generous deadline.
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/ssl/context.hpp>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "net/http_client.hpp"
+#include "net/io_runtime.hpp"
+#include "net/tls_context.hpp"
+#include "net/ws_client.hpp"
+#include "sim/cli.hpp"
+#include "sim/voipbin_sim.hpp"
+
+using namespace parley;
+using nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+using ms = std::chrono::milliseconds;
+
+namespace {
+
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  auto end = clock_type::now() + limit;
+  while (clock_type::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(ms(10));
+  }
+  return p();
+}
+
+// One WebSocket per event type, each subscribed to `customer_id:<cid>:<resource>:<event_type>`
+// only: a bare frame's event type is then the socket it came on (voipbin-api.md §10).
+const std::vector<std::string> event_types = {"call_progressing",          "call_hangup",
+                                              "transcribe_speech_started", "transcribe_speech_interim",
+                                              "transcribe_speech_ended",   "transcript_created"};
+
+struct frame {
+  std::string type;
+  json data;
+  clock_type::time_point at;
+};
+
+class VoipbinSim : public ::testing::Test {
+ protected:
+  void start(const std::function<void(sim::voipbin_sim_options&)>& tweak = {}) {
+    sim::voipbin_sim_options o;
+    o.quiet = ms(150);
+    o.on_line = [this](const std::string& call, const std::string& line) {
+      std::lock_guard lock{mutex};
+      lines.push_back(call + " " + line);
+    };
+    if (tweak) tweak(o);
+    customer = o.customer_id;
+    sim = std::make_unique<sim::voipbin_sim>(io.context(), o);
+    auto p = sim->start("127.0.0.1", 0);
+    ASSERT_TRUE(p) << p.error().message;
+    port = *p;
+    tls = net::make_client_tls_context({}).value();
+    http = std::make_unique<net::http_client>(io.context(), tls);
+    io.start();
+    for (const auto& type : event_types) {
+      auto topic = "customer_id:" + customer + ":" + type.substr(0, type.find('_')) + ":" + type;
+      net::ws_options wo;
+      wo.target =
+          parse_url("ws://127.0.0.1:" + std::to_string(port) + "/v1.0/ws?accesskey=sim-accesskey").value();
+      wo.initial_backoff = ms(50);
+      auto holder = std::make_shared<std::shared_ptr<net::ws_client>>();
+      net::ws_callbacks cb;
+      cb.on_open = [holder, topic] {
+        (*holder)->send(json{{"type", "subscribe"}, {"topics", {topic}}}.dump());
+      };
+      cb.on_message = [this, type](std::string text) {
+        std::lock_guard lock{mutex};
+        frames.push_back({type, json::parse(text), clock_type::now()});
+      };
+      *holder = std::make_shared<net::ws_client>(io.context(), tls, wo, cb);
+      sockets.push_back(*holder);
+      (*holder)->start();
+    }
+    ASSERT_TRUE(eventually([&] { return sim->subscribers() == event_types.size(); }));
+  }
+
+  void TearDown() override {
+    for (auto& s : sockets) s->stop();
+    if (sim) sim->stop();
+    io.stop();
+  }
+
+  struct reply {
+    int status = 0;
+    json body;
+  };
+
+  reply rest(const std::string& method, const std::string& path, const json& body = nullptr) {
+    net::http_request req;
+    req.method = method;
+    req.target =
+        parse_url("http://127.0.0.1:" + std::to_string(port) + "/v1.0" + path + "?accesskey=sim-accesskey")
+            .value();
+    if (!body.is_null()) req.body = body.dump();
+    std::promise<net::http_outcome> done;
+    http->send(req, [&done](net::http_outcome o) { done.set_value(std::move(o)); });
+    auto f = done.get_future();
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    auto out = f.get();
+    EXPECT_TRUE(out.ok()) << out.error_text;
+    return {out.response.status, json::parse(out.response.body, nullptr, false)};
+  }
+
+  // Places the call and opens its transcribe and speaking sessions as a client would.
+  void open_call(sim::scripted_call script, const std::string& provider = "elevenlabs") {
+    call = sim->place_call(std::move(script));
+    ASSERT_TRUE(eventually([&] { return count("call_progressing") == 1; }));
+    auto t = rest(
+        "POST", "/transcribes",
+        {{"reference_type", "call"}, {"reference_id", call}, {"language", "en-US"}, {"direction", "both"}});
+    ASSERT_EQ(t.status, 200);
+    transcribe = t.body["id"];
+    json sp{{"reference_type", "call"}, {"reference_id", call}, {"language", "en-US"}, {"direction", "both"}};
+    if (!provider.empty()) sp["provider"] = provider;
+    auto s = rest("POST", "/speakings", sp);
+    ASSERT_EQ(s.status, 201);
+    EXPECT_EQ(s.body["provider"], provider.empty() ? "elevenlabs" : provider);
+    speaking = s.body["id"];
+  }
+
+  int say(const std::string& text) {
+    return rest("POST", "/speakings/" + speaking + "/say", {{"text", text}}).status;
+  }
+
+  std::vector<frame> of(const std::string& type, const std::string& direction = "") {
+    std::lock_guard lock{mutex};
+    std::vector<frame> out;
+    for (const auto& f : frames)
+      if (f.type == type && (direction.empty() || f.data.value("direction", "") == direction))
+        out.push_back(f);
+    return out;
+  }
+  std::size_t count(const std::string& type, const std::string& direction = "") {
+    return of(type, direction).size();
+  }
+  std::vector<std::string> messages(const std::string& type, const std::string& direction) {
+    std::vector<std::string> out;
+    for (const auto& f : of(type, direction)) out.push_back(f.data.value("message", ""));
+    return out;
+  }
+  // The out transcripts so far.
+  std::vector<std::string> agent_transcripts() { return messages("transcript_created", "out"); }
+  std::vector<std::string> log() {
+    std::lock_guard lock{mutex};
+    return lines;
+  }
+
+  net::io_runtime io{1};
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::unique_ptr<net::http_client> http;
+  std::unique_ptr<sim::voipbin_sim> sim;
+  std::vector<std::shared_ptr<net::ws_client>> sockets;
+  uint16_t port = 0;
+  std::string customer, call, transcribe, speaking;
+  std::mutex mutex;
+  std::vector<frame> frames;
+  std::vector<std::string> lines;
+};
+
+bool is_word_prefix(const std::string& prefix, const std::string& text) {
+  return !prefix.empty() && prefix.size() < text.size() && text.compare(0, prefix.size(), prefix) == 0 &&
+         text[prefix.size()] == ' ';
+}
+
+}  // namespace
+
+TEST(CallerTurn, PlainTextsStillMakeAScript) {
+  sim::scripted_call a{{"one", "two"}};
+  const std::vector<std::string> texts = {"x", "y", "z"};
+  sim::scripted_call b{texts};
+  sim::scripted_call c{{"hi", {"stop", ms(800)}, ""}};
+  ASSERT_EQ(a.utterances.size(), 2u);
+  EXPECT_EQ(a.utterances[1].text, "two");
+  EXPECT_LT(a.utterances[1].interrupt_after.count(), 0);
+  ASSERT_EQ(b.utterances.size(), 3u);
+  EXPECT_EQ(b.utterances[2].text, "z");
+  EXPECT_EQ(c.utterances[1].interrupt_after, ms(800));
+  EXPECT_TRUE(c.utterances[2].text.empty());
+}
+
+TEST(CallScript, AcceptsStringsAndInterruptingTurns) {
+  auto s =
+      sim::parse_call_script(R"({"calls":[{"utterances":["Hi.", {"text":"Wait!","interrupt_after_ms":800},
+                                      {"text":""}]}, {"utterances":[]}]})");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->size(), 2u);
+  const auto& turns = (*s)[0].utterances;
+  ASSERT_EQ(turns.size(), 3u);
+  EXPECT_EQ(turns[0].text, "Hi.");
+  EXPECT_LT(turns[0].interrupt_after.count(), 0);
+  EXPECT_EQ(turns[1].text, "Wait!");
+  EXPECT_EQ(turns[1].interrupt_after, ms(800));
+  EXPECT_EQ(turns[2].text, "");
+  EXPECT_TRUE((*s)[1].utterances.empty());
+  EXPECT_FALSE(sim::parse_call_script(R"({"calls":[{"utterances":[{"words":"x"}]}]})"));
+  EXPECT_FALSE(
+      sim::parse_call_script(R"({"calls":[{"utterances":[{"text":"x","interrupt_after_ms":-1}]}]})"));
+  EXPECT_FALSE(sim::parse_call_script(R"({"calls":[{"utterances":[3]}]})"));
+  EXPECT_FALSE(sim::parse_call_script("[]"));
+}
+
+TEST_F(VoipbinSim, SpeechEventsComeOnTheirEventTypeTopicsWithDirectionAndStream) {
+  start([](sim::voipbin_sim_options& o) { o.word_ms = ms(30); });
+  open_call({{"one two three"}});
+  // The caller speaks once the agent has been quiet, word by word.
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  ASSERT_EQ(say("Hello there."), 200);
+  ASSERT_TRUE(eventually([&] { return count("call_hangup") == 1; }));
+  // Each socket delivers in order, but the sockets race each other: wait for each count.
+  ASSERT_TRUE(eventually([&] {
+    return count("transcribe_speech_interim") == 3 && count("transcript_created", "out") == 1 &&
+           count("transcribe_speech_started") == 1 && count("transcribe_speech_ended") == 1;
+  }));
+  EXPECT_EQ(messages("transcribe_speech_interim", "in"),
+            (std::vector<std::string>{"one", "one two", "one two three"}));
+  EXPECT_EQ(messages("transcript_created", "in"), (std::vector<std::string>{"one two three"}));
+  EXPECT_EQ(agent_transcripts(), (std::vector<std::string>{"Hello there."}));
+  std::string in_stream;
+  for (const auto* type :
+       {"transcribe_speech_started", "transcribe_speech_interim", "transcribe_speech_ended"})
+    for (const auto& f : of(type)) {
+      EXPECT_EQ(f.data["direction"], "in") << type;
+      EXPECT_EQ(f.data["transcribe_id"], transcribe);
+      EXPECT_EQ(f.data.contains("message"), std::string(type) == "transcribe_speech_interim") << type;
+      EXPECT_FALSE(f.data.contains("tm_transcript"));
+      if (in_stream.empty()) in_stream = f.data["streaming_id"];
+      EXPECT_EQ(f.data["streaming_id"], in_stream);
+    }
+  for (const auto& f : of("transcript_created")) {
+    EXPECT_TRUE(f.data.contains("tm_transcript"));
+    EXPECT_FALSE(f.data.contains("streaming_id"));
+  }
+  // A frame with a speech event never reached the transcript or call sockets.
+  for (const auto* type : {"transcript_created", "call_progressing", "call_hangup"})
+    for (const auto& f : of(type)) EXPECT_FALSE(f.data.contains("streaming_id")) << type;
+  auto heard = sim->heard(call);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0].text, "Hello there.");
+  EXPECT_FALSE(heard[0].cut);
+  EXPECT_TRUE(sim->violations().empty());
+}
+
+TEST_F(VoipbinSim, ANoiseStartsAndEndsSpeechWithoutWords) {
+  start([](sim::voipbin_sim_options& o) { o.noise_ms = ms(100); });
+  open_call({{""}});
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_ended", "in") == 1; }));
+  EXPECT_EQ(count("transcribe_speech_started", "in"), 1u);
+  // No answer needed: the caller hangs up once the agent has been quiet.
+  ASSERT_TRUE(eventually([&] { return count("call_hangup") == 1; }));
+  EXPECT_EQ(count("transcribe_speech_interim"), 0u);
+  EXPECT_EQ(count("transcript_created"), 0u);
+  auto l = log();
+  EXPECT_NE(std::find(l.begin(), l.end(), "call 1 caller: (noise)"), l.end());
+}
+
+TEST_F(VoipbinSim, PlayoutPacesTheAgentsVoiceAndTheCallersQuiet) {
+  constexpr double cps = 100;
+  start([&](sim::voipbin_sim_options& o) { o.playout_chars_per_second = cps; });
+  open_call({{"hi", "bye"}});
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+
+  const std::string first = "One two three four five six seven eight.";  // 40 bytes: 400 ms
+  const std::string second = "Nine ten eleven twelve thirteen fourteen.";
+  auto before = clock_type::now();
+  ASSERT_EQ(say(first), 200);
+  ASSERT_EQ(say(second), 200);
+  ASSERT_TRUE(eventually([&] { return agent_transcripts().size() == 2; }));
+  EXPECT_EQ(agent_transcripts(), (std::vector<std::string>{first, second}));
+  auto outs = of("transcript_created", "out");
+  auto play = [&](std::size_t bytes) { return std::chrono::duration<double>(bytes / cps); };
+  // Neither came before its text (and everything before it) could have played.
+  EXPECT_GE(outs[0].at - before, play(first.size()));
+  EXPECT_GE(outs[1].at - before, play(first.size() + second.size()));
+
+  // Every text of the agent is one utterance to the transcriber: started, interims made of
+  // the words played so far, ended.
+  ASSERT_TRUE(eventually([&] {
+    return count("transcribe_speech_ended", "out") == 2 && count("transcribe_speech_started", "out") == 2;
+  }));
+  std::string out_stream;
+  for (const auto& f : of("transcribe_speech_interim", "out")) {
+    auto m = f.data["message"].get<std::string>();
+    EXPECT_TRUE(is_word_prefix(m, first) || is_word_prefix(m, second)) << m;
+    if (out_stream.empty()) out_stream = f.data["streaming_id"];
+  }
+  for (const auto* type : {"transcribe_speech_started", "transcribe_speech_ended"})
+    for (const auto& f : of(type, "out")) {
+      if (out_stream.empty()) out_stream = f.data["streaming_id"];
+      EXPECT_EQ(f.data["streaming_id"], out_stream);
+    }
+  EXPECT_NE(out_stream, of("transcribe_speech_started", "in").front().data["streaming_id"]);
+
+  // The caller's next turn waits for the end of playout, then `quiet`.
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 2; }));
+  auto turn2 = of("transcribe_speech_started", "in");
+  ASSERT_EQ(turn2.size(), 2u);
+  EXPECT_GE(turn2[1].at - before, play(first.size() + second.size()) + ms(150));
+  auto heard = sim->heard(call);
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0].text, first);
+  EXPECT_EQ(heard[1].text, second);
+  EXPECT_FALSE(heard[0].cut || heard[1].cut);
+}
+
+TEST_F(VoipbinSim, FlushOnGcpCutsThePlayingTextAndDropsTheQueue) {
+  start([](sim::voipbin_sim_options& o) {
+    o.playout_chars_per_second = 10;
+    o.quiet = std::chrono::minutes(5);  // the caller keeps listening
+  });
+  open_call({{"hi"}}, "gcp");
+  // 9 s: still playing when the flush comes.
+  const std::string first =
+      "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi.";
+  ASSERT_EQ(say(first), 200);
+  ASSERT_EQ(say("Queued behind it."), 200);
+  // A word has been heard; then the agent stops.
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_interim", "out") >= 1; }));
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/flush").status, 200);
+  auto heard = sim->heard(call);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_TRUE(heard[0].cut);
+  EXPECT_TRUE(is_word_prefix(heard[0].text, first)) << heard[0].text;
+  // The session stays active; what comes next plays straight after the cut.
+  ASSERT_EQ(say("Next."), 200);
+  ASSERT_TRUE(eventually([&] { return sim->heard(call).size() == 2; }));
+  heard = sim->heard(call);
+  EXPECT_EQ(heard[1].text, "Next.");
+  EXPECT_FALSE(heard[1].cut);
+  // The transcriber heard the same: the cut prefix, never the dropped text.
+  ASSERT_TRUE(eventually([&] { return agent_transcripts().size() == 2; }));
+  EXPECT_EQ(agent_transcripts(), (std::vector<std::string>{heard[0].text, "Next."}));
+  EXPECT_TRUE(eventually([&] { return count("transcribe_speech_ended", "out") == 2; }));
+}
+
+TEST_F(VoipbinSim, FlushOnElevenLabsLetsGeneratedTextPlayAndStopCutsIt) {
+  start([](sim::voipbin_sim_options& o) {
+    o.playout_chars_per_second = 25;
+    o.tts_generation_ms = ms(1000);
+    o.quiet = std::chrono::minutes(5);
+  });
+  open_call({{"hi"}}, "");  // no provider: ElevenLabs, as VoIPBIN defaults
+  // 4 s: still playing (or "Generated." is) when the flush comes.
+  const std::string first =
+      "This first sentence is long enough to still be playing when the flush comes in, well after a second.";
+  ASSERT_EQ(say(first), 200);
+  ASSERT_EQ(say("Generated."), 200);
+  // Old enough to have been generated by the time of the flush (a wait for an age, not for
+  // an event).
+  auto generated_at = clock_type::now();
+  std::this_thread::sleep_until(generated_at + ms(1100));
+  ASSERT_EQ(say("Too late."), 200);
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/flush").status, 200);
+  ASSERT_EQ(say("After the flush."), 200);
+  ASSERT_TRUE(eventually([&] { return sim->heard(call).size() == 3; }));
+  auto heard = sim->heard(call);
+  EXPECT_EQ(heard[0].text, first);
+  EXPECT_EQ(heard[1].text, "Generated.");
+  EXPECT_EQ(heard[2].text, "After the flush.");
+  for (const auto& h : heard) EXPECT_FALSE(h.cut) << h.text;
+
+  // /stop cuts at once on every provider.
+  const std::string last = "And one more sentence that the stop request cuts short somewhere in the middle.";
+  ASSERT_EQ(say(last), 200);
+  ASSERT_TRUE(eventually([&] {
+    auto m = messages("transcribe_speech_interim", "out");
+    return !m.empty() && is_word_prefix(m.back(), last);
+  }));
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/stop").status, 200);
+  heard = sim->heard(call);
+  ASSERT_EQ(heard.size(), 4u);
+  EXPECT_TRUE(heard[3].cut);
+  EXPECT_TRUE(is_word_prefix(heard[3].text, last)) << heard[3].text;
+  EXPECT_EQ(say("Stopped."), 404);
+}
+
+TEST_F(VoipbinSim, AnInterruptionStartsWhileTheAnswerPlays) {
+  start([](sim::voipbin_sim_options& o) { o.playout_chars_per_second = 5; });
+  open_call({{"hi", {"Sorry, one question", ms(300)}}}, "gcp");
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  const std::string answer = "This answer takes about twenty seconds to play at five characters a second.";
+  auto before = clock_type::now();
+  ASSERT_EQ(say(answer), 200);
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_started", "in") == 2; }));
+  EXPECT_GE(of("transcribe_speech_started", "in")[1].at - before, ms(300));
+  // The answer is still playing: nothing of it has been heard in full.
+  EXPECT_TRUE(sim->heard(call).empty());
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 2; }));
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_interim", "out") >= 1; }));  // a word heard
+  EXPECT_EQ(messages("transcript_created", "in").back(), "Sorry, one question");
+  auto l = log();
+  EXPECT_NE(std::find(l.begin(), l.end(), "call 1 caller: (interrupts) Sorry, one question"), l.end());
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/flush").status, 200);
+  ASSERT_EQ(sim->heard(call).size(), 1u);
+  EXPECT_TRUE(sim->heard(call)[0].cut);
+  // The cut came after the caller's words were final: nothing said after it is stale.
+  ASSERT_EQ(say("Sure."), 200);
+  EXPECT_TRUE(sim->violations().empty());
+}
+
+TEST_F(VoipbinSim, ASayAfterACutBeforeTheInterruptionsFinalIsAViolation) {
+  start([](sim::voipbin_sim_options& o) {
+    o.playout_chars_per_second = 10;
+    o.word_ms = ms(600);  // the interruption takes 3 s to become final
+  });
+  open_call({{"hi", {"wait I changed mind", ms(200)}}}, "gcp");
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  ASSERT_EQ(say("So you would like a table for two at eight tonight?"), 200);
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_started", "in") == 2; }));
+  // Barge-in: the agent stops, then wrongly goes on with its old reply.
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/flush").status, 200);
+  ASSERT_EQ(say("Shall I book it?"), 200);
+  EXPECT_EQ(count("transcript_created", "in"), 1u) << "the window closed before the stale /say";
+  auto v = sim->violations();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NE(v[0].find("call 1"), std::string::npos) << v[0];
+  EXPECT_NE(v[0].find("Shall I book it?"), std::string::npos) << v[0];
+  // Once the caller's words are final, the agent answers them: no violation.
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 2; }));
+  ASSERT_EQ(say("No problem, what would you like instead?"), 200);
+  EXPECT_EQ(sim->violations().size(), 1u);
+  auto l = log();
+  EXPECT_NE(
+      std::find_if(l.begin(), l.end(), [](const std::string& s) { return s.find("VIOLATION") != s.npos; }),
+      l.end());
+}
+
+TEST_F(VoipbinSim, ACutDuringANoiseArmsNothing) {
+  start([](sim::voipbin_sim_options& o) {
+    o.playout_chars_per_second = 10;
+    o.noise_ms = ms(3000);
+  });
+  open_call({{"hi", {"", ms(200)}}}, "gcp");
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  ASSERT_EQ(say("So you would like a table for two at eight tonight?"), 200);
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_started", "in") == 2; }));
+  ASSERT_EQ(rest("POST", "/speakings/" + speaking + "/flush").status, 200);
+  // A false interruption: the agent resumes.
+  ASSERT_EQ(say("Shall I book it?"), 200);
+  EXPECT_EQ(count("transcribe_speech_ended", "in"), 1u) << "the noise ended before the /say";
+  ASSERT_TRUE(eventually([&] { return count("transcribe_speech_ended", "in") == 2; }));
+  EXPECT_TRUE(sim->violations().empty());
+  EXPECT_EQ(count("transcript_created", "in"), 1u);
+}
