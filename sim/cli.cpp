@@ -66,6 +66,11 @@ result<std::vector<scripted_call>> parse_call_script(const std::string& json_tex
             return fail(where + ": \"interrupt_after_ms\" must be a whole number >= 0");
           t.interrupt_after = std::chrono::milliseconds(after->get<long long>());
         }
+        if (auto after = turn.find("follow_after_ms"); after != turn.end()) {
+          if (!after->is_number_integer() || after->get<long long>() < 0)
+            return fail(where + ": \"follow_after_ms\" must be a whole number >= 0");
+          t.follow_after = std::chrono::milliseconds(after->get<long long>());
+        }
         call.utterances.push_back(std::move(t));
       }
     out.push_back(std::move(call));

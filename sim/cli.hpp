@@ -31,7 +31,8 @@ cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
                    const std::vector<std::string>& flags);
 
 // voipbin-sim's --script: {"calls":[{"utterances":[TURN, ...]}, ...]} where a TURN is a string
-// (the caller's words; "" is a noise) or {"text": "...", "interrupt_after_ms": 800}.
+// (the caller's words; "" is a noise) or {"text": "...", "interrupt_after_ms": 800} (or
+// "follow_after_ms": speak again that long after the previous turn, whatever the agent does).
 result<std::vector<scripted_call>> parse_call_script(const std::string& json_text);
 
 }  // namespace parley::sim

@@ -5,9 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "net/http_server.hpp"
 
@@ -147,8 +147,8 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
       text.replace(pos, 6, user);
     auto model = body.value("model", "sim");
     if (fault == llm_fault::disconnect) {
-      auto s = std::make_shared<streamer>(io, std::move(reply), body.value("model", "sim"), tokenize_reply(text),
-                                          opts.first_token_delay, opts.token_delay);
+      auto s = std::make_shared<streamer>(io, std::move(reply), body.value("model", "sim"),
+                                          tokenize_reply(text), opts.first_token_delay, opts.token_delay);
       s->drop_after = 2;
       s->start();
       return;

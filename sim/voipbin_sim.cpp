@@ -140,6 +140,7 @@ struct sim_call {
   // The agent cut its speech during the worded turn in progress: a /say now is stale.
   bool cut_armed = false;
   std::vector<heard_text> heard;
+  clock_type::time_point last_caller_frame{};  // the caller's last speech event or final written
 };
 
 struct sim_transcribe {
@@ -204,6 +205,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   };
   std::vector<fault> faults;
   std::vector<std::string> violations;
+  std::vector<std::chrono::microseconds> reactions;  // see cut_reactions()
+  std::vector<std::chrono::microseconds> answers;    // see answer_latencies()
   std::vector<std::pair<std::shared_ptr<net::ws_peer>, std::string>> outbox;
   json customer{{"id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
                 {"name", "Chez Parley"},
@@ -378,6 +381,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
       // The first turn follows the greeting, if any; a noise asks for no answer.
       bool answered = c.next == 0 || !c.last_turn_had_text || c.says_since_utterance > 0;
+      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].follow_after.count() >= 0) {
+        if (now - c.last_utterance >= c.script.utterances[c.next].follow_after) start_turn(c, now);
+        continue;
+      }
       if (c.next < c.script.utterances.size() && c.script.utterances[c.next].interrupt_after.count() >= 0) {
         auto after = c.script.utterances[c.next].interrupt_after;
         bool began = c.answer_began != clock_type::time_point{};
@@ -443,6 +450,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       line(c,
            std::string("caller: ") + (turn.interrupt_after.count() >= 0 ? "(interrupts) " : "") + turn.text);
     if (auto* t = hears_in(c)) publish("transcribe_speech_started", speech_json(*t, "in", nullptr));
+    c.last_caller_frame = now;
     advance_turn(c, now);
   }
 
@@ -462,11 +470,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     while (c.words_sent < words && elapsed >= opts.word_ms * static_cast<long>(c.words_sent + 1)) {
       auto so_far = join_words(c.turn_words, ++c.words_sent);
       if (t) publish("transcribe_speech_interim", speech_json(*t, "in", &so_far));
+      c.last_caller_frame = now;
     }
     if (c.words_sent < words || elapsed < opts.word_ms * static_cast<long>(words + 1)) return;
     if (t) {
       publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
       publish("transcript_created", transcript_json(*t, "in", turn.text, now));
+      c.last_caller_frame = now;
     }
     finish_turn(c, now);
   }
@@ -484,6 +494,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // The agent cut its speech: /say before the final transcript of a worded turn in progress
   // would be a sentence of the reply the caller interrupted.
   void note_cut(sim_call& c) {
+    auto now = clock_type::now();
+    if (c.status == "progressing" && c.last_caller_frame != clock_type::time_point{} &&
+        now - c.last_caller_frame < std::chrono::seconds(5))
+      reactions.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - c.last_caller_frame));
     if (c.status == "progressing" && c.in_turn && !c.script.utterances[c.turn_index].text.empty())
       c.cut_armed = true;
   }
@@ -799,6 +813,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         if (call.next > 0 && call.says_since_utterance == 1 && !call.in_turn) {
           auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - call.last_utterance).count();
           timing = "  [+" + std::to_string(ms) + " ms]";
+          if (call.last_turn_had_text)
+            answers.push_back(
+                std::chrono::duration_cast<std::chrono::microseconds>(now - call.last_utterance));
         }
         line(call, "agent:  " + text + timing);
         if (call.cut_armed) {
@@ -1087,6 +1104,16 @@ std::vector<heard_text> voipbin_sim::heard(const std::string& call_id) const {
 std::vector<std::string> voipbin_sim::violations() const {
   std::lock_guard lock{s_->mutex};
   return s_->violations;
+}
+
+std::vector<std::chrono::microseconds> voipbin_sim::cut_reactions() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->reactions;
+}
+
+std::vector<std::chrono::microseconds> voipbin_sim::answer_latencies() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->answers;
 }
 
 caller_turn::caller_turn(const char* t) : text(t) {}

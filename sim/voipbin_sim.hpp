@@ -33,6 +33,9 @@ struct caller_turn {
   // speaking this long after the agent's answer to the previous turn (or the greeting, for the
   // first turn) began playing, whether or not it is still playing: an interruption.
   std::chrono::milliseconds interrupt_after{-1};
+  // >= 0: the caller speaks again this long after their previous turn ended, whatever the agent
+  // does (a caller who keeps talking before the answer comes).
+  std::chrono::milliseconds follow_after{-1};
 };
 
 struct scripted_call {
@@ -150,6 +153,13 @@ class voipbin_sim {
   // with words and before that turn's final transcript: a stale sentence of the interrupted
   // reply. One line each, with the call label and the text.
   std::vector<std::string> violations() const;
+  // For every /flush or speaking /stop of a call shortly after the caller spoke: the time from
+  // the caller's last speech frame written (speech started, interim or final transcript) to
+  // the request's arrival. The barge-in reaction as VoIPBIN would see it.
+  std::vector<std::chrono::microseconds> cut_reactions() const;
+  // For every answered caller turn with words: from its final transcript being written to the
+  // first /say of the answer arriving.
+  std::vector<std::chrono::microseconds> answer_latencies() const;
 
   struct state;
 

@@ -2,6 +2,7 @@
 // (or any client) has subscribed, prints the conversation as it happens, and with
 // --exit-when-done exits when every call has ended.
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <csignal>
 #include <cstdio>
@@ -153,6 +154,21 @@ int main(int argc, char** argv) {
     std::printf("voipbin-sim: %zu calls ended; %zu REST requests; %zu speaking sessions left active\n",
                 sim.calls_finished(), sim.requests().size(), live);
     rc = live == 0 ? 0 : 1;
+    auto report = [](const char* what, std::vector<std::chrono::microseconds> xs) {
+      if (xs.empty()) return;
+      std::sort(xs.begin(), xs.end());
+      auto at = [&](double q) {
+        return xs[std::min(xs.size() - 1, static_cast<std::size_t>(q * xs.size()))].count() / 1000.0;
+      };
+      std::printf("voipbin-sim: %s over %zu: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", what, xs.size(),
+                  at(0.5), at(0.99), xs.back().count() / 1000.0);
+    };
+    report("caller final written -> first /say received", sim.answer_latencies());
+    report("barge-in reaction, caller speech frame written -> /flush received", sim.cut_reactions());
+    if (auto v = sim.violations(); !v.empty()) {
+      std::printf("voipbin-sim: %zu stale /say after a flush\n", v.size());
+      rc = 1;
+    }
   }
   sim.stop();
   io.stop();
