@@ -141,6 +141,7 @@ struct sim_call {
   bool cut_armed = false;
   std::vector<heard_text> heard;
   clock_type::time_point last_caller_frame{};  // the caller's last speech event or final written
+  std::vector<caller_frame> frames;
 };
 
 struct sim_transcribe {
@@ -451,6 +452,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            std::string("caller: ") + (turn.interrupt_after.count() >= 0 ? "(interrupts) " : "") + turn.text);
     if (auto* t = hears_in(c)) publish("transcribe_speech_started", speech_json(*t, "in", nullptr));
     c.last_caller_frame = now;
+    c.frames.push_back({now, "started", ""});
     advance_turn(c, now);
   }
 
@@ -471,12 +473,14 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       auto so_far = join_words(c.turn_words, ++c.words_sent);
       if (t) publish("transcribe_speech_interim", speech_json(*t, "in", &so_far));
       c.last_caller_frame = now;
+      c.frames.push_back({now, "interim", so_far});
     }
     if (c.words_sent < words || elapsed < opts.word_ms * static_cast<long>(words + 1)) return;
     if (t) {
       publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
       publish("transcript_created", transcript_json(*t, "in", turn.text, now));
       c.last_caller_frame = now;
+      c.frames.push_back({now, "final", turn.text});
     }
     finish_turn(c, now);
   }
@@ -1109,6 +1113,12 @@ std::vector<std::string> voipbin_sim::violations() const {
 std::vector<std::chrono::microseconds> voipbin_sim::cut_reactions() const {
   std::lock_guard lock{s_->mutex};
   return s_->reactions;
+}
+
+std::vector<caller_frame> voipbin_sim::caller_frames(const std::string& call_id) const {
+  std::lock_guard lock{s_->mutex};
+  auto c = s_->calls.find(call_id);
+  return c == s_->calls.end() ? std::vector<caller_frame>{} : c->second.frames;
 }
 
 std::vector<std::chrono::microseconds> voipbin_sim::answer_latencies() const {

@@ -48,6 +48,13 @@ struct scripted_call {
   scripted_call(const Texts& texts) : utterances(texts.begin(), texts.end()) {}
 };
 
+// A speech frame or final transcript of the caller, when the sim wrote it.
+struct caller_frame {
+  std::chrono::steady_clock::time_point at;
+  std::string kind;  // "started", "interim", "final"
+  std::string text;
+};
+
 // What the caller heard of one /say.
 struct heard_text {
   std::string text;
@@ -160,6 +167,8 @@ class voipbin_sim {
   // For every answered caller turn with words: from its final transcript being written to the
   // first /say of the answer arriving.
   std::vector<std::chrono::microseconds> answer_latencies() const;
+  // The caller's speech frames and final transcripts of a call, in order (for ordering checks).
+  std::vector<caller_frame> caller_frames(const std::string& call_id) const;
 
   struct state;
 
