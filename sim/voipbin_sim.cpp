@@ -511,7 +511,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
 
   // The call's transcription hears the agent only while both are live and it has an out-stream.
   sim_transcribe* hears_out(sim_call* c) {
-    if (!c || c->status != "progressing") return nullptr;
+    if (!c || c->status != "progressing" || !opts.agent_voice_heard) return nullptr;
     auto* t = transcribe_of(*c);
     return t && t->status == "progressing" && t->direction != "in" ? t : nullptr;
   }

@@ -78,6 +78,9 @@ struct voipbin_sim_options {
   // ElevenLabs: a text received at least this long before a /flush has been generated and
   // still plays after it.
   std::chrono::milliseconds tts_generation_ms{300};
+  // false: the transcription never hears the agent (no `out` speech events or transcripts), as
+  // when speech recognition misses the agent's voice; a client must estimate playout itself.
+  bool agent_voice_heard = true;
   // Calls go `progressing` only once a client has been subscribed this long.
   std::chrono::milliseconds start_delay{0};
   // The caller stops waiting for an answer after this long.

@@ -136,6 +136,28 @@ TEST_F(TurnTaking, AnInterimCutsOffAReplyStillPlayingAndHistoryKeepsWhatWasHeard
         << stage << m;
 }
 
+// Point 2: when the agent's voice never comes back, an estimate from the text length says the
+// caller is still hearing the reply, so talking over it is still a barge-in.
+TEST_F(TurnTaking, WithoutTheAgentsVoiceAnEstimateTellsItIsStillPlaying) {
+  start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp"},
+              [](sim::voipbin_sim_options& o) { o.agent_voice_heard = false; });
+  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
+                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto all = voipbin->requests();
+  auto flush = first(all, is_flush);
+  ASSERT_NE(flush, std::string::npos) << parley->output();
+  EXPECT_TRUE(voipbin->violations().empty());
+  EXPECT_EQ(heard_all(call).find(last_sentence), std::string::npos);
+  // The estimate also tells how much was heard: the model is not told of the unsaid sentence.
+  auto requests = llm->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& m : json::parse(requests[1])["messages"]) {
+    if (m["role"] != "assistant") continue;
+    EXPECT_EQ(m["content"].get<std::string>().find(last_sentence), std::string::npos);
+  }
+}
+
 // Point 3: under agent.barge-in=final an interim does not interrupt; the final does.
 TEST_F(TurnTaking, UnderTheFinalPolicyOnlyTheFinalInterrupts) {
   start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp", "--agent.barge-in=final"});
