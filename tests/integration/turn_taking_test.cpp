@@ -136,6 +136,31 @@ TEST_F(TurnTaking, AnInterimCutsOffAReplyStillPlayingAndHistoryKeepsWhatWasHeard
         << stage << m;
 }
 
+// Point 1: over webhooks the speech events name their type; an interim cuts the agent off
+// before the caller's final, as over the WebSocket.
+TEST_F(TurnTaking, OverWebhooksAnInterimCutsTheAgentOffToo) {
+  webhook_port = free_port();
+  const std::string secret = "whsec-test-0123456789";
+  start_paced({menu_reply, second_reply},
+              {"--agent.tts-provider=gcp", "--events.mode=webhook",
+               "--webhook.listen=127.0.0.1:" + std::to_string(webhook_port), "--webhook.secret=" + secret},
+              [&](sim::voipbin_sim_options& o) {
+                o.webhook_url = "http://127.0.0.1:" + std::to_string(webhook_port) + "/v1/webhook";
+                o.webhook_secret = secret;
+              });
+  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
+                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto all = voipbin->requests();
+  auto flush = first(all, is_flush);
+  ASSERT_NE(flush, std::string::npos) << parley->output();
+  auto frames = voipbin->caller_frames(call);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back().kind, "final");
+  EXPECT_LT(all[flush].at, frames.back().at);
+  EXPECT_TRUE(voipbin->violations().empty());
+}
+
 // Point 2: when the agent's voice never comes back, an estimate from the text length says the
 // caller is still hearing the reply, so talking over it is still a barge-in.
 TEST_F(TurnTaking, WithoutTheAgentsVoiceAnEstimateTellsItIsStillPlaying) {

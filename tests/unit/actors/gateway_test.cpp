@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <caf/all.hpp>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -123,6 +124,46 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
     caf::anon_send(gw, atoms::shutdown_v);
   }
   EXPECT_TRUE(vsim.requests().empty());  // no REST call for any of it
+}
+
+// Speech events come by the thousand, each with a fresh id: they must not push the events
+// that have to be acted on once out of the duplicate filter.
+TEST(Gateway, SpeechEventsDoNotChurnTheDuplicateFilter) {
+  test::sim_runtime env;
+  auto& stats = env.stats;
+  {
+    caf::actor_system sys{test::test_config()};
+    auto gw = spawn_gateway(sys, env.rt);
+    const std::string transcribe = "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f";
+    std::string transcript = json{
+        {"id", "6f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+        {"customer_id", customer},
+        {"transcribe_id", transcribe},
+        {"direction", "in"},
+        {"message", "hello?"},
+        {"tm_transcript",
+         "0001-01-01T00:00:01Z"}}.dump();
+    caf::anon_send(gw, atoms::frame_v, transcript);
+    constexpr int speech = 10000;  // more than the filter holds
+    for (int i = 0; i < speech; ++i) {
+      char id[37];
+      std::snprintf(id, sizeof id, "%08x-0000-4000-8000-000000000000", i);
+      caf::anon_send(gw, atoms::frame_v,
+                     json{{"id", id},
+                          {"customer_id", customer},
+                          {"streaming_id", "8f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e6f"},
+                          {"transcribe_id", transcribe},
+                          {"direction", "in"},
+                          {"message", "hello"}}
+                         .dump());
+    }
+    caf::anon_send(gw, atoms::frame_v, transcript);  // a retried delivery of the first event
+    EXPECT_TRUE(
+        test::eventually([&] { return stats.events_total.value() == speech + 2; }, std::chrono::seconds(60)));
+    EXPECT_EQ(stats.events_duplicate_total.value(), 1u);
+    EXPECT_EQ(stats.events_invalid_total.value(), 0u);
+    caf::anon_send(gw, atoms::shutdown_v);
+  }
 }
 
 TEST(VoipbinSim, AnInvalidTopicClosesTheSocket) {
