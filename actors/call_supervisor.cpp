@@ -232,11 +232,12 @@ void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) 
   think(self, event_ns);
 }
 
-// The caller is still talking while the answer is being written: hold it back for a while.
+// The caller is still talking while the answer is being written: hold it back until they have
+// been quiet for the timeout (each interim starts it again) or their final merges the turns.
 void hold(supervisor_ptr self) {
   auto& st = self->state;
   auto timeout = st.rt->agent.false_interruption_timeout;
-  if (st.reply.holding || timeout.count() == 0) return;
+  if (timeout.count() == 0) return;
   st.reply.holding = true;
   self->delayed_send(self, timeout, atoms::hold_over_v, st.epoch, ++st.hold_generation);
 }

@@ -71,6 +71,10 @@ result<std::vector<scripted_call>> parse_call_script(const std::string& json_tex
             return fail(where + ": \"follow_after_ms\" must be a whole number >= 0");
           t.follow_after = std::chrono::milliseconds(after->get<long long>());
         }
+        if (auto final = turn.find("final"); final != turn.end()) {
+          if (!final->is_boolean()) return fail(where + ": \"final\" must be true or false");
+          t.final = final->get<bool>();
+        }
         call.utterances.push_back(std::move(t));
       }
     out.push_back(std::move(call));

@@ -478,9 +478,11 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (c.words_sent < words || elapsed < opts.word_ms * static_cast<long>(words + 1)) return;
     if (t) {
       publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
-      publish("transcript_created", transcript_json(*t, "in", turn.text, now));
-      c.last_caller_frame = now;
-      c.frames.push_back({now, "final", turn.text});
+      if (turn.final) {
+        publish("transcript_created", transcript_json(*t, "in", turn.text, now));
+        c.last_caller_frame = now;
+        c.frames.push_back({now, "final", turn.text});
+      }
     }
     finish_turn(c, now);
   }

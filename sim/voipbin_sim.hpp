@@ -36,6 +36,8 @@ struct caller_turn {
   // >= 0: the caller speaks again this long after their previous turn ended, whatever the agent
   // does (a caller who keeps talking before the answer comes).
   std::chrono::milliseconds follow_after{-1};
+  // false: speech recognition gives interims but never a final transcript for this turn.
+  bool final = true;
 };
 
 struct scripted_call {

@@ -327,3 +327,31 @@ TEST_F(TurnTaking, ACallerWhoKeepsTalkingIsAnsweredOnceForBoth) {
   EXPECT_EQ(text_of(says[0]), "Certainly, a table for two tonight.");
   EXPECT_TRUE(metric_is("parley_turns_merged_total 1"));
 }
+
+// Point 3: while the agent is still thinking, a caller who goes on talking holds the answer
+// back; when no final follows, it goes ahead once they have been quiet for the timeout.
+TEST_F(TurnTaking, AnAnswerIsHeldWhileTheCallerStillTalks) {
+  sim::llm_sim_options lo;
+  lo.replies = {"Certainly, a table for two tonight.", second_reply};
+  lo.first_token_delay = 800ms;  // the caller has said two more words by then
+  lo.token_delay = 10ms;
+  start(lo, {"--agent.greeting=\"\"", "--agent.false-interruption-timeout=0.5"}, 300ms, PARLEY_BINARY,
+        [](sim::voipbin_sim_options& o) {
+          o.playout_chars_per_second = 40;
+          o.word_ms = 150ms;
+        });
+  sim::caller_turn more{"and could we sit by the window please if there is room"};
+  more.follow_after = 100ms;
+  more.final = false;  // recognition never settles: nothing to merge
+  auto call = voipbin->place_call({{sim::caller_turn{"I'd like to book a table."}, more}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto says = only(voipbin->requests(), "/say");
+  ASSERT_EQ(says.size(), 1u);
+  EXPECT_EQ(text_of(says[0]), "Certainly, a table for two tonight.");
+  // The answer was ready long before the caller stopped, but went out only after they did.
+  auto frames = voipbin->caller_frames(call);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back().kind, "interim");
+  EXPECT_GT(says[0].at, frames.back().at);
+  EXPECT_EQ(llm->requests().size(), 1u);
+}
