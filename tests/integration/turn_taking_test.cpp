@@ -52,6 +52,32 @@ class TurnTaking : public Conversation {
 
   bool call_over() { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }
 
+  // A call whose caller asks for the menu, then talks over the answer `after` into its
+  // playout; returns once the call is over and every session stopped.
+  std::string interrupted_call(std::chrono::milliseconds after = 1200ms,
+                               std::chrono::milliseconds deadline = 30s) {
+    auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
+                                      sim::caller_turn{"wait stop I have a question", after}}});
+    EXPECT_TRUE(eventually([&] { return call_over(); }, deadline)) << parley->output();
+    return call;
+  }
+
+  // The flush came before (or after) the caller's last final transcript, and nothing stale
+  // followed it.
+  void expect_flush_relative_to_final(const std::string& call, bool before) {
+    auto all = voipbin->requests();
+    auto flush = first(all, is_flush);
+    ASSERT_NE(flush, std::string::npos) << parley->output();
+    auto frames = voipbin->caller_frames(call);
+    ASSERT_FALSE(frames.empty());
+    ASSERT_EQ(frames.back().kind, "final");
+    if (before)
+      EXPECT_LT(all[flush].at, frames.back().at);
+    else
+      EXPECT_GT(all[flush].at, frames.back().at);
+    EXPECT_TRUE(voipbin->violations().empty()) << testing::PrintToString(voipbin->violations());
+  }
+
   std::string metrics() { return test::http_get(admin_port, "/metrics"); }
   bool metric_is(const std::string& line) { return metrics().find("\n" + line + "\n") != std::string::npos; }
 
@@ -82,23 +108,13 @@ class TurnTaking : public Conversation {
 // follows the flush, and the model is told only what the caller heard.
 TEST_F(TurnTaking, AnInterimCutsOffAReplyStillPlayingAndHistoryKeepsWhatWasHeard) {
   start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp"});
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
-  auto all = voipbin->requests();
-
+  auto call = interrupted_call();
   // The flush came while the caller was still talking: before their final transcript.
-  auto flush = first(all, is_flush);
-  ASSERT_NE(flush, std::string::npos) << parley->output();
-  auto frames = voipbin->caller_frames(call);
-  auto final_of_interruption = std::find_if(frames.rbegin(), frames.rend(), [](const auto& f) {
-    return f.kind == "final" && f.text == "wait stop I have a question";
-  });
-  ASSERT_NE(final_of_interruption, frames.rend());
-  EXPECT_LT(all[flush].at, final_of_interruption->at);
+  expect_flush_relative_to_final(call, true);
 
   // Nothing of the old reply after the flush; the new reply only after it.
-  EXPECT_TRUE(voipbin->violations().empty()) << testing::PrintToString(voipbin->violations());
+  auto all = voipbin->requests();
+  auto flush = first(all, is_flush);
   auto answer = first(all, [](const auto& r) { return is_say_of(r, second_reply); });
   ASSERT_NE(answer, std::string::npos);
   EXPECT_LT(flush, answer);
@@ -148,17 +164,8 @@ TEST_F(TurnTaking, OverWebhooksAnInterimCutsTheAgentOffToo) {
                 o.webhook_url = "http://127.0.0.1:" + std::to_string(webhook_port) + "/v1/webhook";
                 o.webhook_secret = secret;
               });
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
-  auto all = voipbin->requests();
-  auto flush = first(all, is_flush);
-  ASSERT_NE(flush, std::string::npos) << parley->output();
-  auto frames = voipbin->caller_frames(call);
-  ASSERT_FALSE(frames.empty());
-  EXPECT_EQ(frames.back().kind, "final");
-  EXPECT_LT(all[flush].at, frames.back().at);
-  EXPECT_TRUE(voipbin->violations().empty());
+  auto call = interrupted_call();
+  expect_flush_relative_to_final(call, true);
 }
 
 // Point 2: when the agent's voice never comes back, an estimate from the text length says the
@@ -166,9 +173,7 @@ TEST_F(TurnTaking, OverWebhooksAnInterimCutsTheAgentOffToo) {
 TEST_F(TurnTaking, WithoutTheAgentsVoiceAnEstimateTellsItIsStillPlaying) {
   start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp"},
               [](sim::voipbin_sim_options& o) { o.agent_voice_heard = false; });
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto call = interrupted_call();
   auto all = voipbin->requests();
   auto flush = first(all, is_flush);
   ASSERT_NE(flush, std::string::npos) << parley->output();
@@ -186,17 +191,8 @@ TEST_F(TurnTaking, WithoutTheAgentsVoiceAnEstimateTellsItIsStillPlaying) {
 // Point 3: under agent.barge-in=final an interim does not interrupt; the final does.
 TEST_F(TurnTaking, UnderTheFinalPolicyOnlyTheFinalInterrupts) {
   start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp", "--agent.barge-in=final"});
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
-  auto all = voipbin->requests();
-  auto flush = first(all, is_flush);
-  ASSERT_NE(flush, std::string::npos) << parley->output();
-  auto frames = voipbin->caller_frames(call);
-  ASSERT_FALSE(frames.empty());
-  EXPECT_EQ(frames.back().kind, "final");
-  EXPECT_GT(all[flush].at, frames.back().at);
-  EXPECT_TRUE(voipbin->violations().empty());
+  auto call = interrupted_call();
+  expect_flush_relative_to_final(call, false);
   EXPECT_TRUE(metric_is("parley_bargeins_total 1"));
 }
 
@@ -242,9 +238,7 @@ TEST_F(TurnTaking, AFalseInterruptionResumesTheUnheardRest) {
 TEST_F(TurnTaking, BargeInClosesTheModelStream) {
   // A slow model: the reply is still being written when the caller interrupts.
   start_paced({menu_reply + " " + menu_reply, second_reply}, {"--agent.tts-provider=gcp"}, {}, 150ms);
-  voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                        sim::caller_turn{"wait stop I have a question", 600ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  interrupted_call(600ms);
   ASSERT_TRUE(eventually([&] { return llm->streams().aborted + llm->streams().completed == 2; }));
   EXPECT_EQ(llm->streams().aborted, 1u);  // the interrupted reply
   EXPECT_EQ(llm->streams().completed, 1u);
@@ -260,9 +254,7 @@ TEST_F(TurnTaking, WhileRateLimitedNoStaleSayFollowsTheFlush) {
   start_paced({chatty, second_reply},
               {"--agent.tts-provider=gcp", "--voipbin.rate-limit=2", "--voipbin.rate-burst=1"},
               [](sim::voipbin_sim_options& o) { o.word_ms = 200ms; });
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 300ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); }, 60s)) << parley->output();
+  auto call = interrupted_call(300ms, 60s);
   auto all = voipbin->requests();
   auto flush = first(all, is_flush);
   ASSERT_NE(flush, std::string::npos) << parley->output();
@@ -278,9 +270,7 @@ TEST_F(TurnTaking, WhileRateLimitedNoStaleSayFollowsTheFlush) {
 TEST_F(TurnTaking, RestartStopsTheSpeakingInsteadOfFlushing) {
   start_paced({menu_reply, second_reply},
               {"--agent.barge-in-action=restart", "--agent.tts-provider=elevenlabs"});
-  auto call = voipbin->place_call({{sim::caller_turn{"Tell me about the menu."},
-                                    sim::caller_turn{"wait stop I have a question", 1200ms}}});
-  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  auto call = interrupted_call();
   auto all = voipbin->requests();
   EXPECT_EQ(first(all, is_flush), std::string::npos);
   std::vector<std::string> creates;

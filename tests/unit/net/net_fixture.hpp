@@ -7,6 +7,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <thread>
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -14,6 +15,17 @@
 #include "net/tls_context.hpp"
 
 namespace parley::test {
+
+// Waits for `p` with a generous deadline; true once it holds.
+template <class Pred>
+bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return p();
+}
 
 class NetTest : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 #include "protocol/metrics.hpp"
 
 using namespace parley;
+using parley::test::eventually;
 using parley::test::NetTest;
 
 namespace {
@@ -76,16 +77,6 @@ class SchedulerTest : public NetTest {
 };
 
 const std::string id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
-
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return p();
-}
 
 }  // namespace
 

@@ -6,21 +6,8 @@
 #include "net_fixture.hpp"
 
 using namespace parley;
+using parley::test::eventually;
 using parley::test::NetTest;
-
-namespace {
-
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (p()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return p();
-}
-
-}  // namespace
 
 TEST(Backoff, DoublesToTheCapWithJitter) {
   using ms = std::chrono::milliseconds;
