@@ -470,7 +470,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     }
     auto words = c.turn_words.size();
     while (c.words_sent < words && elapsed >= opts.word_ms * static_cast<long>(c.words_sent + 1)) {
-      auto so_far = join_words(c.turn_words, ++c.words_sent);
+      // Without a pace the whole text is one interim: one per word would be quadratic in it.
+      c.words_sent = opts.word_ms.count() == 0 ? words : c.words_sent + 1;
+      auto so_far = join_words(c.turn_words, c.words_sent);
       if (t) publish("transcribe_speech_interim", speech_json(*t, "in", &so_far));
       c.last_caller_frame = now;
       c.frames.push_back({now, "interim", so_far});

@@ -182,7 +182,8 @@ TEST_F(TurnTaking, WithoutTheAgentsVoiceAnEstimateTellsItIsStillPlaying) {
   // The estimate also tells how much was heard: the model is not told of the unsaid sentence.
   auto requests = llm->requests();
   ASSERT_EQ(requests.size(), 2u);
-  for (const auto& m : json::parse(requests[1])["messages"]) {
+  auto second = json::parse(requests[1]);
+  for (const auto& m : second["messages"]) {
     if (m["role"] != "assistant") continue;
     EXPECT_EQ(m["content"].get<std::string>().find(last_sentence), std::string::npos);
   }
@@ -344,4 +345,28 @@ TEST_F(TurnTaking, AnAnswerIsHeldWhileTheCallerStillTalks) {
   EXPECT_EQ(frames.back().kind, "interim");
   EXPECT_GT(says[0].at, frames.back().at);
   EXPECT_EQ(llm->requests().size(), 1u);
+}
+
+// Point 3: under the default policy a cough (speech without words) cuts nothing.
+TEST_F(TurnTaking, ACoughDoesNotCutTheAgentOff) {
+  start_paced({menu_reply, second_reply}, {"--agent.tts-provider=gcp"});
+  auto call =
+      voipbin->place_call({{sim::caller_turn{"Tell me about the menu."}, sim::caller_turn{"", 800ms}}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  EXPECT_EQ(first(voipbin->requests(), is_flush), std::string::npos);
+  EXPECT_NE(heard_all(call).find(last_sentence), std::string::npos) << heard_all(call);
+  EXPECT_TRUE(metric_is("parley_bargeins_total 0"));
+}
+
+// Point 9: the first clause goes to /say early; abbreviations, times and decimals do not split.
+TEST_F(TurnTaking, TheFirstClauseIsSpokenEarlyAndAbbreviationsStayWhole) {
+  start_paced({"Of all the dishes we serve here, the pasta is the favourite. Dr. Rossi makes it at 10 a.m. "
+               "every day for 12.50 euros."},
+              {});
+  voipbin->place_call({{"What do you recommend?"}});
+  ASSERT_TRUE(eventually([&] { return call_over(); })) << parley->output();
+  std::vector<std::string> says;
+  for (const auto& r : only(voipbin->requests(), "/say")) says.push_back(text_of(r));
+  EXPECT_EQ(says, (std::vector<std::string>{"Of all the dishes we serve here,", "the pasta is the favourite.",
+                                            "Dr. Rossi makes it at 10 a.m. every day for 12.50 euros."}));
 }

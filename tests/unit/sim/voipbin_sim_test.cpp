@@ -71,18 +71,20 @@ class VoipbinSim : public ::testing::Test {
       wo.target =
           parse_url("ws://127.0.0.1:" + std::to_string(port) + "/v1.0/ws?accesskey=sim-accesskey").value();
       wo.initial_backoff = ms(50);
-      auto holder = std::make_shared<std::shared_ptr<net::ws_client>>();
+      // The callbacks live in the client: they may hold it only weakly, or it never dies.
+      auto holder = std::make_shared<std::weak_ptr<net::ws_client>>();
       net::ws_callbacks cb;
       cb.on_open = [holder, topic] {
-        (*holder)->send(json{{"type", "subscribe"}, {"topics", {topic}}}.dump());
+        if (auto ws = holder->lock()) ws->send(json{{"type", "subscribe"}, {"topics", {topic}}}.dump());
       };
       cb.on_message = [this, type](std::string text) {
         std::lock_guard lock{mutex};
         frames.push_back({type, json::parse(text), clock_type::now()});
       };
-      *holder = std::make_shared<net::ws_client>(io.context(), tls, wo, cb);
-      sockets.push_back(*holder);
-      (*holder)->start();
+      auto ws = std::make_shared<net::ws_client>(io.context(), tls, wo, cb);
+      *holder = ws;
+      sockets.push_back(ws);
+      ws->start();
     }
     ASSERT_TRUE(eventually([&] { return sim->subscribers() == event_types.size(); }));
   }
