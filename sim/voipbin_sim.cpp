@@ -206,8 +206,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   };
   std::vector<fault> faults;
   std::vector<std::string> violations;
-  std::vector<std::chrono::microseconds> reactions;  // see cut_reactions()
-  std::vector<std::chrono::microseconds> answers;    // see answer_latencies()
+  std::vector<std::chrono::microseconds> reactions;   // see cut_reactions()
+  std::vector<std::chrono::microseconds> answers;     // see answer_latencies()
+  std::vector<std::chrono::microseconds> talk_overs;  // see talk_over_times()
   std::vector<std::pair<std::shared_ptr<net::ws_peer>, std::string>> outbox;
   json customer{{"id", "8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"},
                 {"name", "Chez Parley"},
@@ -506,6 +507,9 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (c.status == "progressing" && c.last_caller_frame != clock_type::time_point{} &&
         now - c.last_caller_frame < std::chrono::seconds(5))
       reactions.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - c.last_caller_frame));
+    if (c.status == "progressing" && c.turn_started != clock_type::time_point{} &&
+        now - c.turn_started < std::chrono::seconds(10))
+      talk_overs.push_back(std::chrono::duration_cast<std::chrono::microseconds>(now - c.turn_started));
     if (c.status == "progressing" && c.in_turn && !c.script.utterances[c.turn_index].text.empty())
       c.cut_armed = true;
   }
@@ -1123,6 +1127,11 @@ std::vector<caller_frame> voipbin_sim::caller_frames(const std::string& call_id)
   std::lock_guard lock{s_->mutex};
   auto c = s_->calls.find(call_id);
   return c == s_->calls.end() ? std::vector<caller_frame>{} : c->second.frames;
+}
+
+std::vector<std::chrono::microseconds> voipbin_sim::talk_over_times() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->talk_overs;
 }
 
 std::vector<std::chrono::microseconds> voipbin_sim::answer_latencies() const {

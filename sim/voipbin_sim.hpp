@@ -172,6 +172,9 @@ class voipbin_sim {
   // For every answered caller turn with words: from its final transcript being written to the
   // first /say of the answer arriving.
   std::vector<std::chrono::microseconds> answer_latencies() const;
+  // For the same cuts: from the start of the caller's speech to the cut's arrival, how long the
+  // agent talked over the caller.
+  std::vector<std::chrono::microseconds> talk_over_times() const;
   // The caller's speech frames and final transcripts of a call, in order (for ordering checks).
   std::vector<caller_frame> caller_frames(const std::string& call_id) const;
 

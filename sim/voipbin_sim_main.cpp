@@ -165,6 +165,7 @@ int main(int argc, char** argv) {
     };
     report("caller final written -> first /say received", sim.answer_latencies());
     report("barge-in reaction, caller speech frame written -> /flush received", sim.cut_reactions());
+    report("talked over the caller, caller speech started -> /flush received", sim.talk_over_times());
     if (auto v = sim.violations(); !v.empty()) {
       std::printf("voipbin-sim: %zu stale /say after a flush\n", v.size());
       rc = 1;
