@@ -302,7 +302,7 @@ void resume(supervisor_ptr self) {
 
 void on_caller_voice(supervisor_ptr self, turn::signal kind, std::string& text, int64_t event_ns) {
   auto& st = self->state;
-  bool words = kind != turn::signal::speech_started && !turn::words_of(text).empty();
+  bool words = kind != turn::signal::speech_started && playout_tracker::count_words(text) > 0;
   if (words) st.words_since_barge_in = true;
   if (st.reply.hangup_after) return;  // saying goodbye: nothing changes that now
   auto what = turn::decide({kind, "in", text}, policy_phase(st.now), st.rt->agent.barge_in);
@@ -467,11 +467,14 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
             st.stamps.first_say_answered = now;
             st.rt->stats->turn_say_answered_seconds.observe(seconds_between(st.stamps.event, now));
           }
-          auto wait = std::max(clock_type::duration::zero(), r.playout.deadline() - now);
-          self->delayed_send(
-              self,
-              std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1),
-              atoms::play_check_v, epoch);
+          // A timer only when the voice has not already told that everything was heard.
+          if (!r.playout.played(now)) {
+            auto wait = std::max(clock_type::duration::zero(), r.playout.deadline() - now);
+            self->delayed_send(
+                self,
+                std::chrono::duration_cast<std::chrono::milliseconds>(wait) + std::chrono::milliseconds(1),
+                atoms::play_check_v, epoch);
+          }
         }
         r.resolved_seq = std::max(r.resolved_seq, seq);
         check_played(self);
