@@ -10,6 +10,8 @@
 //        (sentence_atom, epoch, std::string)          one complete sentence, in order
 //        (reply_atom, epoch, std::string)             the reply is complete (its whole text)
 //        (reply_error_atom, epoch, std::string)       the reply failed; the reason is for logs
+//        (llm_written_atom, epoch, int64_t ns)        optional: the model request was written
+//                                                     (steady clock), for the latency stamps
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>

@@ -2,7 +2,8 @@
 // One supervisor per call (DESIGN §3): owns the conversation, the turn epoch and the
 // silence timer, and its three children (transcribe, speaking, brain).
 //
-//   in   (transcript_atom, std::string text)   a final caller transcript
+//   in   (voice_atom, voice_event)             a speech event or transcript of the call, either
+//                                               direction (DESIGN §4: barge-in and playout)
 //        (hangup_atom)                          the call is over: stop everything and exit
 //        (transcribe_done_atom)                 VoIPBIN ended the transcribe session
 //   out  to the gateway: (route_atom, transcribe_id, call_id)

@@ -3,9 +3,10 @@
 // spawned monitored by the supervisor and reports back to it; the supervisor holds them.
 //
 // transcribe   in: (stop_atom)                      out: (ready_atom, "transcribe", id)
-// speaking     in: (say_atom, epoch, text)            out: (ready_atom, "speaking", id)
-//                  (flush_atom, epoch) high priority       (say_sent_atom, epoch)
-//                  (stop_atom)
+// speaking     in: (say_atom, epoch, seq, text)       out: (ready_atom, "speaking", id)
+//                  (flush_atom, epoch, heard_at_ns)        (say_sent_atom, epoch): its first /say went out
+//                    high priority; barge-in               (said_atom, epoch, seq, text, accepted): VoIPBIN
+//                  (stop_atom)                               accepted the text, or it was given up
 // brain        see brain.hpp
 
 #include <caf/fwd.hpp>
