@@ -141,14 +141,26 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   }
 
   void on_done(queued item, http_outcome out) {
-    if (voipbin::is_say(item.request)) say_answered(std::string(voipbin::speaking_of(item.request)));
+    // A /say answered while a flush of its session waits behind it is stale: it is never sent
+    // again, even when the answer was a 429.
+    bool stale = false;
+    if (voipbin::is_say(item.request)) {
+      std::string session(voipbin::speaking_of(item.request));
+      stale = held.count(session) > 0;
+      say_answered(session);
+    }
     if (out.ok() && out.response.status == 429) {
       // The customer's limit is shared by everything parley sends: pause it all.
       if (opts.stats) opts.stats->rest_throttled_total.inc();
       paused_until = std::max(paused_until, clock_type::now() + retry_after(out.response.headers));
       tokens = 0;
       item.waited = true;
-      if (++item.attempt <= 10) return enqueue(std::move(item), true);
+      if (stale) {
+        if (opts.stats) opts.stats->rest_says_dropped_total.inc();
+        out = http_outcome{net_errc::cancelled, "dropped: the speaking was flushed", {}};
+      } else if (++item.attempt <= 10) {
+        return enqueue(std::move(item), true);
+      }
     } else if ((!out.ok() || out.response.status >= 500) && voipbin::idempotent(item.request) &&
                item.attempt < opts.max_retries && out.error != net_errc::cancelled) {
       if (opts.stats) opts.stats->rest_retries_total.inc();

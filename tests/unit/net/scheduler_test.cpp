@@ -159,6 +159,52 @@ TEST_F(SchedulerTest, AFlushWaitsForTheSayOnTheWire) {
   EXPECT_EQ(answered, (std::vector<std::string>{"/" + id, "/say", "/flush"}));
 }
 
+// A /say on the wire that comes back 429 while a flush of its session waits is stale: it is
+// not sent again after the flush.
+TEST_F(SchedulerTest, ASayRateLimitedWhileItsFlushWaitsIsNotSentAgain) {
+  std::mutex m2;
+  std::vector<std::string> seen_paths;
+  std::shared_ptr<net::server_reply> held_say;
+  auto base = serve([&](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    auto tail = req.path().substr(req.path().rfind('/'));
+    std::lock_guard lock{m2};
+    seen_paths.push_back(tail);
+    if (tail == "/say" && !held_say) {
+      held_say = reply;  // answered 429 once the flush waits behind it
+      return;
+    }
+    reply->respond({200, {}, "{}"});
+  });
+  net::scheduler_options o;
+  o.api = parse_url(base + "/v1.0").value();
+  o.accesskey = "k";
+  scheduler = std::make_unique<net::voipbin_scheduler>(io.context(), *client, o);
+  std::atomic<int> say_status{-1}, finished{0};
+  scheduler->submit(voipbin::say(id, "stale"), [&](net::http_outcome out, bool) {
+    say_status = out.response.status;
+    ++finished;
+  });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{m2};
+    return held_say != nullptr;
+  }));
+  scheduler->submit(voipbin::flush_speaking(id), [&](net::http_outcome, bool) { ++finished; });
+  scheduler->submit(voipbin::get_call(id), [&](net::http_outcome, bool) { ++finished; });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{m2};
+    return seen_paths.size() == 2;  // the GET went; the flush waits for the /say
+  }));
+  {
+    std::lock_guard lock{m2};
+    held_say->respond({429, {{"Retry-After", "1"}}, "{}"});
+  }
+  ASSERT_TRUE(eventually([&] { return finished == 3; }));
+  std::lock_guard lock{m2};
+  EXPECT_EQ(seen_paths, (std::vector<std::string>{"/say", "/" + id, "/flush"}));
+  EXPECT_EQ(say_status, 0);                              // dropped, not sent again
+  EXPECT_EQ(stats.rest_says_dropped_total.value(), 0u);  // no stats given to this scheduler
+}
+
 TEST_F(SchedulerTest, A429PausesAndSendsAgain) {
   serve_with([](const std::string&, int n) { return n == 0 ? 429 : 200; }, "1");
   auto start = std::chrono::steady_clock::now();
