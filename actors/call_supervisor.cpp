@@ -47,13 +47,14 @@ struct reply_state {
   std::string generated;          // every sentence of it so far
   std::vector<std::string> held;  // sentences held back while the caller is still talking
   bool holding = false;
-  bool generating = false;           // the brain is working on it
-  uint64_t last_seq = 0;             // the last text handed to speaking
-  uint64_t resolved_seq = 0;         // the last text speaking has answered for
-  std::size_t history_index = none;  // its assistant message, once it has one
-  std::string heard_before;          // a resumed reply: what the caller heard of it before
-  bool hangup_after = false;         // the goodbye: hang up once it has been heard
-  bool said_any = false;             // VoIPBIN accepted some of it
+  bool generating = false;                // the brain is working on it
+  uint64_t last_seq = 0;                  // the last text handed to speaking
+  uint64_t resolved_seq = 0;              // the last text speaking has answered for
+  std::size_t history_index = none;       // its assistant message, once it has one
+  std::string heard_before;               // a resumed reply: what the caller heard of it before
+  bool hangup_after = false;              // the goodbye: hang up once it has been heard
+  bool said_any = false;                  // VoIPBIN accepted some of it
+  clock_type::time_point first_handed{};  // its first text went to speaking: older voice is not its
   playout_tracker playout;
 };
 
@@ -129,6 +130,7 @@ void hand_to_speaking(supervisor_ptr self, const std::string& text) {
   auto& st = self->state;
   if (text.empty() || !st.speaking) return;
   st.reply.last_seq = ++st.next_seq;
+  if (st.reply.first_handed == clock_type::time_point{}) st.reply.first_handed = clock_type::now();
   st.reply.playout.expect();
   self->send(st.speaking, atoms::say_v, st.epoch, st.reply.last_seq, text);
 }
@@ -145,6 +147,10 @@ void hang_up(supervisor_ptr self) {
 void reply_heard(supervisor_ptr self) {
   auto& st = self->state;
   st.now = phase::listening;
+  // A resumed reply: now the caller has heard all of it.
+  auto& r = st.reply;
+  if (!r.heard_before.empty() && r.history_index != none && r.history_index < st.history.size())
+    st.history[r.history_index] = {"assistant", r.heard_before + " " + r.generated, false};
   if (st.reply.hangup_after) return hang_up(self);
   arm_silence_timer(self);
 }
@@ -289,8 +295,8 @@ void resume(supervisor_ptr self) {
   r.heard_before = st.interrupted_heard;
   r.generated = rest;
   if (st.interrupted_index != none && st.interrupted_index < st.history.size()) {
+    // It stays as heard, interrupted, until the rest has been played (reply_heard).
     r.history_index = st.interrupted_index;
-    st.history[r.history_index] = {"assistant", r.heard_before + " " + rest, false};
   } else {
     st.history.push_back({"assistant", rest, false});
     r.history_index = st.history.size() - 1;
@@ -323,8 +329,10 @@ void on_caller_voice(supervisor_ptr self, turn::signal kind, std::string& text, 
   }
 }
 
-void on_agent_voice(supervisor_ptr self, turn::signal kind, const std::string& text) {
+void on_agent_voice(supervisor_ptr self, turn::signal kind, const std::string& text, int64_t event_ns) {
   auto& st = self->state;
+  // Read before this reply's first text went to speaking: the tail of an earlier reply.
+  if (st.reply.first_handed == clock_type::time_point{} || from_ns(event_ns) < st.reply.first_handed) return;
   if (kind == turn::signal::interim)
     st.reply.playout.interim(text);
   else if (kind == turn::signal::final_transcript)
@@ -410,7 +418,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto& st = self->state;
         if (st.now == phase::ending) return;
         auto kind = static_cast<turn::signal>(v.kind);
-        if (v.agent) return on_agent_voice(self, kind, v.text);
+        if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
         on_caller_voice(self, kind, v.text, v.received_ns);
       },
       [=](atoms::llm_written, uint64_t epoch, int64_t at_ns) {

@@ -370,9 +370,16 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
           case stop_for_restart_tag:
             // VoIPBIN allows one live speaking per call: the new one only once the old is stopped.
             st.restarting = false;
-            if (!r.ok() && r.status != 404)
-              spdlog::warn("call {}: speaking stop for a restart failed: {} {}", st.call_id, r.status,
-                           r.error);
+            if (!r.ok() && r.status != 404) {
+              // The old session still plays: a new one would be refused while it lives, and it
+              // would leak. Keep it and fall back to /flush.
+              spdlog::warn("call {}: speaking stop for a restart failed ({} {}); flushing instead",
+                           st.call_id, r.status, r.error);
+              if (st.stopping) return stop_session(self);
+              st.flush_in_flight = true;
+              send_rest(*st.rt, self->address(), flush_tag, voipbin::flush_speaking(st.id));
+              return;
+            }
             st.live->clear();
             st.id.clear();
             if (st.stopping) return finish_stop(self);

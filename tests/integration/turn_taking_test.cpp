@@ -370,3 +370,22 @@ TEST_F(TurnTaking, TheFirstClauseIsSpokenEarlyAndAbbreviationsStayWhole) {
   EXPECT_EQ(says, (std::vector<std::string>{"Of all the dishes we serve here,", "the pasta is the favourite.",
                                             "Dr. Rossi makes it at 10 a.m. every day for 12.50 euros."}));
 }
+
+// Point 5: when the restart's stop fails, the old session is kept (it would leak, and VoIPBIN
+// refuses a second one) and flushed instead.
+TEST_F(TurnTaking, ARestartWhoseStopFailsFallsBackToFlush) {
+  start_paced({menu_reply, second_reply}, {"--agent.barge-in-action=restart", "--agent.tts-provider=gcp"});
+  voipbin->fail_next("POST", "/stop", 503, 4);  // the first try and the scheduler's three retries
+  interrupted_call();
+  auto all = voipbin->requests();
+  std::size_t creates = 0;
+  for (const auto& r : all) creates += r.method == "POST" && r.path == "/speakings";
+  EXPECT_EQ(creates, 1u);
+  auto flush = first(all, is_flush);
+  ASSERT_NE(flush, std::string::npos) << parley->output();
+  auto answer = first(all, [](const auto& r) { return is_say_of(r, second_reply); });
+  ASSERT_NE(answer, std::string::npos);
+  EXPECT_LT(flush, answer);
+  EXPECT_TRUE(voipbin->violations().empty());
+  EXPECT_EQ(voipbin->live_speakings(), 0u);  // stopped at the end of the call
+}
