@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <caf/atom.hpp>
 #include <caf/config_option_adder.hpp>
+#include <caf/config_value.hpp>
+#include <caf/settings.hpp>
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -22,6 +24,16 @@ std::string with_default(const char* text, const T& value) {
     return std::string(text) + " (default: " + buf + ")";
   } else
     return std::string(text) + " (default: " + std::to_string(value) + ")";
+}
+
+// A value as the INI file takes it back; decimals keep their point ("7.0", not "7").
+std::string ini_value(const caf::config_value& v) {
+  if (!caf::holds_alternative<double>(v)) return caf::to_string(v);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", caf::get<double>(v));
+  std::string text = buf;
+  if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
+  return text;
 }
 
 }  // namespace
@@ -143,6 +155,44 @@ std::string parley_config::help_text() const {
   }
   flush();
   return out;
+}
+
+std::string parley_config::effective_config() const {
+  static const std::vector<std::string> secrets = {"voipbin.accesskey", "webhook.secret", "llm.api-key"};
+  static const std::vector<std::string> hidden = {"global",  "logger", "middleman", "stream",
+                                                  "openssl", "opencl", "scheduler", "work-stealing"};
+  std::string out, group;
+  for (const auto& opt : custom_options_) {
+    std::string category(opt.category().begin(), opt.category().end());
+    if (std::find(hidden.begin(), hidden.end(), category) != hidden.end()) continue;
+    std::string name(opt.full_name().begin(), opt.full_name().end());
+    if (category != group) {
+      out += (out.empty() ? "[" : "\n[") + category + "]\n";
+      group = category;
+    }
+    std::string key(opt.long_name().begin(), opt.long_name().end());
+    auto value = opt.get();
+    if (std::find(secrets.begin(), secrets.end(), name) != secrets.end()) {
+      auto set =
+          value && caf::holds_alternative<std::string>(*value) && !caf::get<std::string>(*value).empty();
+      out += key + "=" + (set ? "<set>" : "<unset>") + "\n";
+    } else {
+      out += key + "=" + (value ? ini_value(*value) : std::string("<none>")) + "\n";
+    }
+  }
+  // The scheduler is CAF's, with parley's defaults (DESIGN §2).
+  out += "\n[scheduler]\npolicy='" +
+         caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("sharing"))) +
+         "'\nmax-threads=" + std::to_string(caf::get_or(content, "scheduler.max-threads", size_t{0})) + "\n";
+  return out;
+}
+
+bool take_dump_config(std::vector<char*>& args) {
+  auto it = std::find_if(args.begin(), args.end(),
+                         [](const char* a) { return a && std::string_view(a) == "--dump-config"; });
+  if (it == args.end()) return false;
+  args.erase(it);
+  return true;
 }
 
 bool wants_help(int argc, char** argv) {

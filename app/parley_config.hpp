@@ -14,8 +14,13 @@ class parley_config : public caf::actor_system_config {
   raw_options raw;
   // Every parley option with its type, description and default.
   std::string help_text() const;
+  // The effective value of every parley option (defaults included), as INI, after the file,
+  // the command line and the environment; secrets only as <set> or <unset>.
+  std::string effective_config() const;
 };
 
 bool wants_help(int argc, char** argv);
+// Removes --dump-config from the arguments (CAF's own would print secrets); true if present.
+bool take_dump_config(std::vector<char*>& args);
 
 }  // namespace parley

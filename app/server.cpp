@@ -50,6 +50,7 @@ int run_parley(int argc, char** argv) {
 
   auto command = parse_webhook_command(argc, argv);
   if (!command.error.empty()) return config_error(command.error);
+  bool dump_config = take_dump_config(command.rest);
   argc = static_cast<int>(command.rest.size());
   command.rest.push_back(nullptr);
   argv = command.rest.data();
@@ -66,6 +67,10 @@ int run_parley(int argc, char** argv) {
   apply_environment(cfg.raw);
   auto validated = validate(cfg.raw, brain_registry::global().names());
   if (!validated) return config_error(validated.error().message);
+  if (dump_config) {
+    std::fputs(cfg.effective_config().c_str(), stdout);
+    return 0;
+  }
   const settings& s = *validated;
   configure_logging(s.log_level, s.log_json);
   if (command.present) return register_webhook(s, command);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fstream>
+#include <sstream>
 
 #include "process.hpp"
 
@@ -111,4 +112,45 @@ TEST(Config, HelpListsEveryOption) {
                            "scheduler.max-threads"})
     EXPECT_NE(out.find(std::string("--") + name + "="), std::string::npos) << name;
   EXPECT_NE(out.find("(default: \"https://api.voipbin.net/v1.0\")"), std::string::npos);
+}
+
+// --dump-config prints what parley will run with: every option, defaults included, secrets
+// never (CAF's own dump printed them in plain text).
+TEST(Config, DumpConfigShowsEveryEffectiveValueAndNoSecret) {
+  ::setenv("LLM_API_KEY", "sk-from-env-4711", 1);
+  child_process p(PARLEY_BINARY, {"--dump-config", "--voipbin.accesskey=accesskey-0815", customer,
+                                  "--agent.silence-timeout=7"});
+  ::unsetenv("LLM_API_KEY");
+  ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0) << p.output();
+  auto out = p.output();
+  EXPECT_EQ(out.find("4711"), std::string::npos) << out;
+  EXPECT_EQ(out.find("0815"), std::string::npos) << out;
+  for (const char* line : {"accesskey=<set>", "api-key=<set>", "secret=<unset>", "silence-timeout=7.0",
+                           "false-interruption-timeout=1.5", "barge-in=\"interim\"", "policy='sharing'"})
+    EXPECT_NE(out.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n" << out;
+  // Every option --help lists is in the dump.
+  child_process help(PARLEY_BINARY, {"--help"});
+  ASSERT_EQ(help.wait(std::chrono::seconds(10)), 0);
+  std::istringstream lines(help.output());
+  std::string line;
+  int options = 0;
+  while (std::getline(lines, line)) {
+    auto dashes = line.find("--");
+    auto eq = line.find('=', dashes);
+    if (dashes == std::string::npos || eq == std::string::npos || line.find('.', dashes) > eq) continue;
+    auto name = line.substr(dashes + 2, eq - dashes - 2);  // group.option
+    auto dot = name.find('.');
+    auto group = name.substr(0, dot);
+    if (group == "scheduler" || group == "work-stealing") continue;
+    ++options;
+    auto section = out.find("[" + group + "]\n");
+    ASSERT_NE(section, std::string::npos) << group;
+    EXPECT_NE(out.find("\n" + name.substr(dot + 1) + "=", section), std::string::npos) << name;
+  }
+  EXPECT_GT(options, 30);
+}
+
+TEST(Config, DumpConfigValidatesFirst) {
+  expect_refused({"--dump-config", "--voipbin.accesskey=k", customer, "--agent.barge-in=shout"},
+                 "agent.barge-in: ");
 }
