@@ -187,6 +187,15 @@ std::string parley_config::effective_config() const {
   return out;
 }
 
+void parley_config::read_scheduler() {
+  raw.scheduler_policy = caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("sharing")));
+  if (auto n = caf::get_if<int64_t>(&content, "scheduler.max-threads"))
+    raw.scheduler_max_threads = *n;
+  else
+    raw.scheduler_max_threads =
+        static_cast<int64_t>(caf::get_or(content, "scheduler.max-threads", size_t{1}));
+}
+
 bool take_dump_config(std::vector<char*>& args) {
   auto it = std::find_if(args.begin(), args.end(),
                          [](const char* a) { return a && std::string_view(a) == "--dump-config"; });

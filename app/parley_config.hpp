@@ -17,6 +17,8 @@ class parley_config : public caf::actor_system_config {
   // The effective value of every parley option (defaults included), as INI, after the file,
   // the command line and the environment; secrets only as <set> or <unset>.
   std::string effective_config() const;
+  // Copies CAF's parsed [scheduler] values into `raw` for validation.
+  void read_scheduler();
 };
 
 bool wants_help(int argc, char** argv);

@@ -65,6 +65,7 @@ int run_parley(int argc, char** argv) {
   if (cfg.cli_helptext_printed) return 0;
   if (!cfg.remainder.empty()) return config_error("unexpected argument '" + cfg.remainder.front() + "'");
   apply_environment(cfg.raw);
+  cfg.read_scheduler();
   auto validated = validate(cfg.raw, brain_registry::global().names());
   if (!validated) return config_error(validated.error().message);
   if (dump_config) {

@@ -159,6 +159,11 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("log.format", "'" + raw.log_format + "' is not one of text, json");
   s.log_json = raw.log_format == "json";
   if (raw.io_threads < 1 || raw.io_threads > 64) return bad("net.io-threads", "must be between 1 and 64");
+  // CAF takes any policy name (falling back with a warning) and hangs for good on 0 threads.
+  if (raw.scheduler_policy != "sharing" && raw.scheduler_policy != "stealing")
+    return bad("scheduler.policy", "'" + raw.scheduler_policy + "' is not one of 'sharing', 'stealing'");
+  if (raw.scheduler_max_threads < 1 || raw.scheduler_max_threads > 1024)
+    return bad("scheduler.max-threads", "must be between 1 and 1024");
   s.io_threads = raw.io_threads;
   return s;
 }

@@ -55,6 +55,9 @@ struct raw_options {
   std::string log_level = "info";
   std::string log_format = "text";
   int32_t io_threads = 1;
+  // CAF's [scheduler] group, read back after parsing so it is checked like the rest.
+  std::string scheduler_policy = "sharing";
+  int64_t scheduler_max_threads = 1;
 };
 
 struct listen_address {

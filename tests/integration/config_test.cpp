@@ -154,3 +154,13 @@ TEST(Config, DumpConfigValidatesFirst) {
   expect_refused({"--dump-config", "--voipbin.accesskey=k", customer, "--agent.barge-in=shout"},
                  "agent.barge-in: ");
 }
+
+// CAF hangs for good on 0 scheduler threads and falls back silently on an unknown policy.
+TEST(Config, SchedulerValuesAreRefused) {
+  expect_refused({"--voipbin.accesskey=k", customer, "--scheduler.max-threads=0"}, "scheduler.max-threads: ");
+  expect_refused({"--voipbin.accesskey=k", customer, "--scheduler.policy='bogus'"}, "scheduler.policy: ");
+  auto path = "/tmp/parley-test-sched-" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "[scheduler]\nmax-threads=0\n";
+  expect_refused({"--voipbin.accesskey=k", customer, "--config-file=" + path}, "scheduler.max-threads: ");
+  ::unlink(path.c_str());
+}

@@ -133,3 +133,16 @@ TEST(Settings, TurnTakingOptions) {
   r.agent_tts_provider = "polly";
   EXPECT_EQ(error_of(r).rfind("agent.tts-provider: ", 0), 0u);
 }
+
+TEST(Settings, SchedulerValuesAreChecked) {
+  auto r = valid();
+  r.scheduler_max_threads = 0;
+  EXPECT_EQ(error_of(r), "scheduler.max-threads: must be between 1 and 1024");
+  r = valid();
+  r.scheduler_policy = "bogus";
+  EXPECT_EQ(error_of(r), "scheduler.policy: 'bogus' is not one of 'sharing', 'stealing'");
+  r = valid();
+  r.scheduler_policy = "stealing";
+  r.scheduler_max_threads = 4;
+  EXPECT_EQ(error_of(r), "<valid>");
+}
