@@ -187,6 +187,35 @@ std::string parley_config::effective_config() const {
   return out;
 }
 
+std::vector<std::string> parley_config::normalize_arguments(const std::vector<char*>& args) const {
+  std::vector<std::string> out;
+  for (const char* a : args) {
+    std::string arg = a ? a : "";
+    auto eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      auto name = arg.substr(2, eq - 2);
+      auto value = arg.substr(eq + 1);
+      auto opt =
+          std::find_if(custom_options_.begin(), custom_options_.end(), [&](const caf::config_option& o) {
+            return std::string(o.full_name().begin(), o.full_name().end()) == name;
+          });
+      bool text = opt != custom_options_.end() && opt->type_name() == "string";
+      if (text && value.empty()) {
+        arg = "--" + name + "=\"\"";
+      } else if (text && value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+        std::string quoted = "\"";
+        for (char c : value.substr(1, value.size() - 2)) {
+          if (c == '"' || c == '\\') quoted += '\\';
+          quoted += c;
+        }
+        arg = "--" + name + "=" + quoted + "\"";
+      }
+    }
+    out.push_back(std::move(arg));
+  }
+  return out;
+}
+
 void parley_config::read_scheduler() {
   raw.scheduler_policy = caf::to_string(caf::get_or(content, "scheduler.policy", caf::atom("sharing")));
   if (auto n = caf::get_if<int64_t>(&content, "scheduler.max-threads"))

@@ -19,6 +19,10 @@ class parley_config : public caf::actor_system_config {
   std::string effective_config() const;
   // Copies CAF's parsed [scheduler] values into `raw` for validation.
   void read_scheduler();
+  // The command line with string values CAF would refuse or mangle made plain: an empty value
+  // (`--agent.greeting=`, "empty = none") becomes "", and single quotes become double quotes
+  // (CAF would keep them as part of the text).
+  std::vector<std::string> normalize_arguments(const std::vector<char*>& args) const;
 };
 
 bool wants_help(int argc, char** argv);

@@ -51,11 +51,14 @@ int run_parley(int argc, char** argv) {
   auto command = parse_webhook_command(argc, argv);
   if (!command.error.empty()) return config_error(command.error);
   bool dump_config = take_dump_config(command.rest);
-  argc = static_cast<int>(command.rest.size());
-  command.rest.push_back(nullptr);
-  argv = command.rest.data();
-
   parley_config cfg;
+  auto arguments = cfg.normalize_arguments(command.rest);
+  std::vector<char*> normalized;
+  for (auto& a : arguments) normalized.push_back(a.data());
+  argc = static_cast<int>(normalized.size());
+  normalized.push_back(nullptr);
+  argv = normalized.data();
+
   if (wants_help(argc, argv)) {
     std::fputs(cfg.help_text().c_str(), stdout);
     return 0;

@@ -164,3 +164,15 @@ TEST(Config, SchedulerValuesAreRefused) {
   expect_refused({"--voipbin.accesskey=k", customer, "--config-file=" + path}, "scheduler.max-threads: ");
   ::unlink(path.c_str());
 }
+
+// "empty = none" works on the command line, and single quotes are quotes, not text.
+TEST(Config, EmptyAndQuotedValuesOnTheCommandLine) {
+  child_process p(PARLEY_BINARY, {"--dump-config", "--voipbin.accesskey=k", customer,
+                                  "--agent.greeting=", "--agent.goodbye='Bye now'",
+                                  "--agent.error-prompt=It's me", "--llm.model=\"m-1\""});
+  ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0) << p.output();
+  auto out = p.output();
+  for (const char* line : {"greeting=\"\"", "goodbye=\"Bye now\"", "error-prompt=\"It's me\"",
+                           "model=\"m-1\"", "policy='sharing'"})
+    EXPECT_NE(out.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n" << out;
+}
