@@ -90,11 +90,13 @@ struct supervisor_state {
   std::deque<turn_stamps> recent_turns;  // the last few, for logs and call records
   int turns = 0;
   bool hangup_sent = false;
+  bool greeted = false;
   bool ended = false;  // sessions are being stopped
 };
 
 constexpr uint64_t hangup_tag = 1;
 constexpr std::size_t kept_turns = 32;
+constexpr auto greeting_wait = std::chrono::seconds(3);
 
 // Roughly how long VoIPBIN needs to speak `text` (about 14 characters a second): the last
 // resort for a goodbye whose playout is never confirmed.
@@ -355,6 +357,16 @@ void end_call(supervisor_ptr self) {
   self->delayed_send(self, std::chrono::seconds(20), atoms::deadline_v);
 }
 
+void greet(supervisor_ptr self) {
+  auto& st = self->state;
+  if (std::exchange(st.greeted, true) || st.now == phase::ending) return;
+  speak(self, st.rt->agent.greeting);
+  if (!st.rt->agent.greeting.empty()) {
+    st.history.push_back({"assistant", st.rt->agent.greeting, false});
+    st.reply.history_index = st.history.size() - 1;
+  }
+}
+
 bool children_gone(const supervisor_state& st) {
   return !st.transcribe && !st.speaking && !st.brain;
 }
@@ -377,11 +389,9 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
   spdlog::info("call {}: answering", st.call_id);
-  speak(self, st.rt->agent.greeting);
-  if (!st.rt->agent.greeting.empty()) {
-    st.history.push_back({"assistant", st.rt->agent.greeting, false});
-    st.reply.history_index = st.history.size() - 1;
-  }
+  // The greeting waits until transcription listens, so the caller can interrupt it and its
+  // playout is heard back; if transcription never comes, it goes anyway.
+  self->delayed_send(self, greeting_wait, atoms::greet_v);
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -546,9 +556,11 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       },
       [=](atoms::ready, const std::string& kind, const std::string& id) {
         auto& st = self->state;
-        if (kind == "transcribe")
-          if (auto g = caf::actor_cast<caf::actor>(st.gateway)) self->send(g, atoms::route_v, id, st.call_id);
+        if (kind != "transcribe") return;
+        if (auto g = caf::actor_cast<caf::actor>(st.gateway)) self->send(g, atoms::route_v, id, st.call_id);
+        greet(self);
       },
+      [=](atoms::greet) { greet(self); },
       [=](atoms::transcribe_done) {
         auto& st = self->state;
         if (st.now == phase::ending || !st.transcribe) return;
