@@ -53,7 +53,6 @@ struct reply_state {
   std::size_t history_index = none;       // its assistant message, once it has one
   std::string heard_before;               // a resumed reply: what the caller heard of it before
   bool hangup_after = false;              // the goodbye: hang up once it has been heard
-  bool said_any = false;                  // VoIPBIN accepted some of it
   clock_type::time_point first_handed{};  // its first text went to speaking: older voice is not its
   playout_tracker playout;
 };
@@ -479,7 +478,6 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto now = clock_type::now();
         if (accepted) {
           r.playout.said(text, now);
-          r.said_any = true;
           if (st.stamps.event != clock_type::time_point{} &&
               st.stamps.first_say_answered == clock_type::time_point{}) {
             st.stamps.first_say_answered = now;
