@@ -13,6 +13,7 @@
 #include "actors/gateway.hpp"
 #include "app/admin_routes.hpp"
 #include "app/logging.hpp"
+#include "app/option_sources.hpp"
 #include "app/parley_config.hpp"
 #include "app/webhook_register.hpp"
 #include "app/webhook_routes.hpp"
@@ -29,8 +30,14 @@ namespace {
 
 constexpr int exit_bad_config = 2;
 
-int config_error(const std::string& line) {
-  std::fprintf(stderr, "parley: %s\n", line.c_str());
+// One line per problem: "parley: <option or file>: <what is wrong>".
+int config_error(const std::string& lines) {
+  size_t start = 0;
+  while (start <= lines.size()) {
+    auto end = std::min(lines.find('\n', start), lines.size());
+    std::fprintf(stderr, "parley: %s\n", lines.substr(start, end - start).c_str());
+    start = end + 1;
+  }
   return exit_bad_config;
 }
 
@@ -50,29 +57,16 @@ int run_parley(int argc, char** argv) {
 
   auto command = parse_webhook_command(argc, argv);
   if (!command.error.empty()) return config_error(command.error);
-  bool dump_config = take_dump_config(command.rest);
-  parley_config cfg;
-  auto arguments = cfg.normalize_arguments(command.rest);
-  std::vector<char*> normalized;
-  for (auto& a : arguments) normalized.push_back(a.data());
-  argc = static_cast<int>(normalized.size());
-  normalized.push_back(nullptr);
-  argv = normalized.data();
-
-  if (wants_help(argc, argv)) {
-    std::fputs(cfg.help_text().c_str(), stdout);
+  auto request = read_options({command.rest.begin() + 1, command.rest.end()});
+  if (!request) return config_error(request.error().message);
+  if (request->help) {
+    std::fputs(help_text().c_str(), stdout);
     return 0;
   }
-  if (auto err = cfg.parse(argc, argv))
-    return config_error("bad option or config file (see --help): " + cfg.render(err));
-  if (cfg.cli_helptext_printed) return 0;
-  if (!cfg.remainder.empty()) return config_error("unexpected argument '" + cfg.remainder.front() + "'");
-  apply_environment(cfg.raw);
-  cfg.read_scheduler();
-  auto validated = validate(cfg.raw, brain_registry::global().names());
+  auto validated = validate(request->raw, brain_registry::global().names());
   if (!validated) return config_error(validated.error().message);
-  if (dump_config) {
-    std::fputs(cfg.effective_config().c_str(), stdout);
+  if (request->dump_config) {
+    std::fputs(effective_config(request->raw).c_str(), stdout);
     return 0;
   }
   const settings& s = *validated;
@@ -118,6 +112,7 @@ int run_parley(int argc, char** argv) {
 
   int rc = 0;
   {
+    parley_config cfg{request->raw};
     caf::actor_system sys{cfg};
     std::shared_ptr<net::ws_client> ws;
     net::ws_options wo;

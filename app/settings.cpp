@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_resources.hpp"
@@ -36,28 +35,27 @@ std::chrono::milliseconds millis(double seconds) {
 
 }  // namespace
 
-void apply_environment(raw_options& raw) {
-  auto fill = [](std::string& field, const char* var) {
-    if (!field.empty()) return;
-    if (const char* v = std::getenv(var)) field = v;
-  };
-  fill(raw.voipbin_accesskey, "VOIPBIN_ACCESSKEY");
-  fill(raw.webhook_secret, "VOIPBIN_WEBHOOK_SECRET");
-  fill(raw.llm_api_key, "LLM_API_KEY");
-}
-
 result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers) {
   settings s;
+  std::string missing;
+  auto require = [&](bool given, const char* option, const char* hint) {
+    if (!given) missing += (missing.empty() ? "" : "\n") + std::string(option) + ": missing" + hint;
+  };
+  require(!raw.voipbin_accesskey.empty(), "voipbin.accesskey",
+          " (set it, or VOIPBIN_ACCESSKEY in the environment)");
+  require(!raw.voipbin_customer_id.empty(), "voipbin.customer-id", " (your VoIPBIN customer UUID)");
+  require((raw.events_mode != "webhook" && raw.events_mode != "both") || !raw.webhook_secret.empty(),
+          "webhook.secret", " (required when events.mode receives webhooks; or VOIPBIN_WEBHOOK_SECRET)");
+  require(raw.llm_provider != "script" || !raw.llm_script.empty(), "llm.script",
+          " (needs at least one reply when llm.provider is 'script')");
+  if (!missing.empty()) return fail(missing);
   auto api = http_url("voipbin.api-url", raw.voipbin_api_url, false);
   if (!api) return api.error();
   s.voipbin.api = *api;
   auto ws = http_url("voipbin.ws-url", raw.voipbin_ws_url, true);
   if (!ws) return ws.error();
   s.voipbin.ws = *ws;
-  if (raw.voipbin_accesskey.empty())
-    return bad("voipbin.accesskey", "missing (set it, or VOIPBIN_ACCESSKEY in the environment)");
   s.voipbin.accesskey = raw.voipbin_accesskey;
-  if (raw.voipbin_customer_id.empty()) return bad("voipbin.customer-id", "missing");
   if (!voipbin::is_uuid(raw.voipbin_customer_id))
     return bad("voipbin.customer-id", "'" + raw.voipbin_customer_id + "' is not a UUID");
   s.voipbin.customer_id = raw.voipbin_customer_id;
@@ -86,8 +84,6 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("webhook.path", "must start with '/'");
   s.webhook_path = raw.webhook_path;
   s.webhook_secret = raw.webhook_secret;
-  if (s.events_webhook && s.webhook_secret.empty())
-    return bad("webhook.secret", "missing (required when events.mode receives webhooks)");
 
   if (std::find(known_providers.begin(), known_providers.end(), raw.llm_provider) == known_providers.end()) {
     std::string list;
@@ -107,8 +103,6 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (!(raw.llm_timeout > 0)) return bad("llm.timeout", "must be above 0");
   s.llm.timeout = millis(raw.llm_timeout);
   s.llm.script = raw.llm_script;
-  if (s.llm.provider == "script" && s.llm.script.empty())
-    return bad("llm.script", "needs at least one reply when llm.provider is 'script'");
 
   s.agent.system_prompt = raw.agent_system_prompt;
   s.agent.greeting = raw.agent_greeting;

@@ -2,8 +2,10 @@
 // Every option parley accepts, as given (raw_options) and as validated (settings).
 // No CAF here: the option names and checks are tested without an actor system.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "actors/runtime.hpp"
@@ -57,7 +59,7 @@ struct raw_options {
   int32_t io_threads = 1;
   // CAF's [scheduler] group, read back after parsing so it is checked like the rest.
   std::string scheduler_policy = "sharing";
-  int64_t scheduler_max_threads = 1;
+  int64_t scheduler_max_threads = std::max(1u, std::thread::hardware_concurrency());
 };
 
 struct listen_address {
@@ -81,11 +83,9 @@ struct settings {
   int io_threads = 1;
 };
 
-// Fills secrets that are empty from VOIPBIN_ACCESSKEY, VOIPBIN_WEBHOOK_SECRET and LLM_API_KEY.
-void apply_environment(raw_options& raw);
-
 // Checks every option. The error names the option and what is wrong, in one line, e.g.
-// "voipbin.api-url: unsupported scheme 'ftp'". `known_providers` are the registered brains.
+// "voipbin.api-url: unsupported scheme 'ftp'"; every missing required option is named at once,
+// one per line. `known_providers` are the registered brains.
 result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers);
 
 }  // namespace parley

@@ -6,7 +6,11 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "process.hpp"
@@ -26,6 +30,39 @@ void expect_refused(std::vector<std::string> args, const std::string& prefix) {
   auto out = p.output();
   EXPECT_EQ(out.rfind("parley: " + prefix, 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+// The options `parley --help` lists, as group.key.
+std::vector<std::string> help_options() {
+  child_process help(PARLEY_BINARY, {"--help"});
+  EXPECT_EQ(help.wait(std::chrono::seconds(10)), 0);
+  std::istringstream lines(help.output());
+  std::vector<std::string> names;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("  --", 0) == 0 && line.find("=<") != std::string::npos)
+      names.push_back(line.substr(4, line.find("=<") - 4));
+  return names;
+}
+
+// Runs `parley --dump-config` with `args`; the output, or empty when it did not exit 0.
+std::string dump_config(std::vector<std::string> args) {
+  args.insert(args.begin(), "--dump-config");
+  child_process p(PARLEY_BINARY, args);
+  auto rc = p.wait(std::chrono::seconds(10));
+  EXPECT_EQ(rc, 0) << p.output();
+  return rc == 0 ? p.output() : std::string();
+}
+
+// The value of `group.key` in a --dump-config output, or "<absent>".
+std::string dumped(const std::string& dump, const std::string& name) {
+  auto dot = name.find('.');
+  auto section = dump.find("[" + name.substr(0, dot) + "]\n");
+  if (section == std::string::npos) return "<absent>";
+  auto key = dump.find("\n" + name.substr(dot + 1) + "=", section);
+  auto next = dump.find("\n[", section + 1);
+  if (key == std::string::npos || key > next) return "<absent>";
+  auto start = key + name.size() - dot + 1;
+  return dump.substr(start, dump.find('\n', start) - start);
 }
 
 }  // namespace
@@ -126,28 +163,12 @@ TEST(Config, DumpConfigShowsEveryEffectiveValueAndNoSecret) {
   EXPECT_EQ(out.find("4711"), std::string::npos) << out;
   EXPECT_EQ(out.find("0815"), std::string::npos) << out;
   for (const char* line : {"accesskey=<set>", "api-key=<set>", "secret=<unset>", "silence-timeout=7.0",
-                           "false-interruption-timeout=1.5", "barge-in=\"interim\"", "policy='sharing'"})
+                           "false-interruption-timeout=1.5", "barge-in=\"interim\"", "policy=\"sharing\""})
     EXPECT_NE(out.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n" << out;
   // Every option --help lists is in the dump.
-  child_process help(PARLEY_BINARY, {"--help"});
-  ASSERT_EQ(help.wait(std::chrono::seconds(10)), 0);
-  std::istringstream lines(help.output());
-  std::string line;
-  int options = 0;
-  while (std::getline(lines, line)) {
-    auto dashes = line.find("--");
-    auto eq = line.find('=', dashes);
-    if (dashes == std::string::npos || eq == std::string::npos || line.find('.', dashes) > eq) continue;
-    auto name = line.substr(dashes + 2, eq - dashes - 2);  // group.option
-    auto dot = name.find('.');
-    auto group = name.substr(0, dot);
-    if (group == "scheduler" || group == "work-stealing") continue;
-    ++options;
-    auto section = out.find("[" + group + "]\n");
-    ASSERT_NE(section, std::string::npos) << group;
-    EXPECT_NE(out.find("\n" + name.substr(dot + 1) + "=", section), std::string::npos) << name;
-  }
-  EXPECT_GT(options, 30);
+  auto names = help_options();
+  EXPECT_GT(names.size(), 35u);
+  for (const auto& name : names) EXPECT_NE(dumped(out, name), "<absent>") << name;
 }
 
 TEST(Config, DumpConfigValidatesFirst) {
@@ -173,6 +194,131 @@ TEST(Config, EmptyAndQuotedValuesOnTheCommandLine) {
   ASSERT_EQ(p.wait(std::chrono::seconds(10)), 0) << p.output();
   auto out = p.output();
   for (const char* line : {"greeting=\"\"", "goodbye=\"Bye now\"", "error-prompt=\"It's me\"",
-                           "model=\"m-1\"", "policy='sharing'"})
+                           "model=\"m-1\"", "policy=\"sharing\""})
     EXPECT_NE(out.find(std::string("\n") + line + "\n"), std::string::npos) << line << "\n" << out;
+}
+
+namespace {
+
+// A value as text, whatever way it was written: unquoted, numbers as numbers, lists without
+// spaces and with double quotes.
+std::string normalized(std::string v) {
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.pop_back();
+  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front())
+    return v.substr(1, v.size() - 2);
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (!v.empty() && end == v.c_str() + v.size()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+  }
+  std::string out;
+  for (char c : v)
+    if (c != ' ') out += c == '\'' ? '"' : c;
+  return out;
+}
+
+// group.key -> value of every line of an INI file; commented-out `; key=` lines too when asked.
+std::map<std::string, std::string> ini_values(const std::string& path, bool commented) {
+  std::ifstream in(path);
+  std::map<std::string, std::string> values;
+  std::string group;
+  for (std::string line; std::getline(in, line);) {
+    auto eq = line.find('=');
+    if (commented && line.rfind("; ", 0) == 0 && eq != std::string::npos &&
+        line.find_first_not_of("abcdefghijklmnopqrstuvwxyz-", 2) == eq)
+      line = line.substr(2);
+    if (line.empty() || line[0] == ';' || line[0] == '#') continue;
+    if (line[0] == '[') {
+      group = line.substr(1, line.find(']') - 1);
+      continue;
+    }
+    eq = line.find('=');
+    if (eq != std::string::npos) values[group + "." + line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return values;
+}
+
+}  // namespace
+
+// Every INI file parley ships is read as written: each of its values is what parley runs with
+// (whole numbers for decimal options were once dropped without a word).
+TEST(Config, EveryShippedIniFileTakesEffect) {
+  ::setenv("VOIPBIN_ACCESSKEY", "for-the-example", 1);
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(PARLEY_SOURCE_DIR "/deploy")) {
+    if (entry.path().extension() != ".ini") continue;
+    ++files;
+    auto path = entry.path().string();
+    auto dump = dump_config({"--config-file=" + path});
+    ASSERT_FALSE(dump.empty()) << path;
+    auto values = ini_values(path, false);
+    EXPECT_GT(values.size(), 5u) << path;
+    for (const auto& [name, value] : values) {
+      auto effective = dumped(dump, name);
+      if (effective == "<set>")  // a secret: never printed
+        EXPECT_FALSE(normalized(value).empty()) << path << ": " << name;
+      else
+        EXPECT_EQ(normalized(effective), normalized(value)) << path << ": " << name;
+    }
+  }
+  ::unsetenv("VOIPBIN_ACCESSKEY");
+  EXPECT_EQ(files, 2);
+}
+
+// docs/configuration.md and deploy/parley.example.ini list exactly the options --help lists.
+TEST(Config, DocsAndExampleFileListEveryOption) {
+  auto help = help_options();
+  std::set<std::string> from_help(help.begin(), help.end());
+  std::set<std::string> from_docs;
+  std::ifstream docs(PARLEY_SOURCE_DIR "/docs/configuration.md");
+  for (std::string line; std::getline(docs, line);)
+    if (line.rfind("| `", 0) == 0) {
+      auto name = line.substr(3, line.find('`', 3) - 3);
+      if (name.find('.') != std::string::npos) from_docs.insert(name);
+    }
+  std::set<std::string> from_example;
+  for (const auto& [name, _] : ini_values(PARLEY_SOURCE_DIR "/deploy/parley.example.ini", true))
+    from_example.insert(name);
+  EXPECT_GT(from_help.size(), 35u);
+  EXPECT_EQ(from_docs, from_help);
+  EXPECT_EQ(from_example, from_help);
+}
+
+TEST(Config, IniTyposAreRefusedWithASuggestion) {
+  auto path = "/tmp/parley-test-typo-" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "[agent]\ngreeting=\"Hi\"\ngreting=\"Hi\"\n";
+  expect_refused({"--voipbin.accesskey=k", customer, "--config-file=" + path},
+                 path + ": line 3: agent.greting: unknown option; did you mean agent.greeting?");
+  std::ofstream(path) << "[agnet]\ngreeting=\"Hi\"\n";
+  expect_refused({"--voipbin.accesskey=k", customer, "--config-file=" + path},
+                 path + ": line 2: agnet.greeting: unknown option; did you mean agent.greeting?");
+  ::unlink(path.c_str());
+  expect_refused({"--voipbin.accesskey=k", customer, "--config-file=" + path}, path + ": cannot open");
+  expect_refused({"--voipbin.accesskey=k", customer, "--config-file=/tmp"}, "/tmp: is a directory");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.silence-timout=2"},
+                 "agent.silence-timout: unknown option; did you mean agent.silence-timeout?");
+}
+
+TEST(Config, EmptyUnquotedAndWholeNumberValuesInTheIniFile) {
+  auto path = "/tmp/parley-test-values-" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "[agent]\ngreeting=\ngoodbye=Bye now\nsilence-timeout=2\n[llm]\ntemperature=1\n";
+  auto dump = dump_config({"--voipbin.accesskey=k", customer, "--config-file=" + path});
+  ::unlink(path.c_str());
+  EXPECT_EQ(dumped(dump, "agent.greeting"), "\"\"") << dump;
+  EXPECT_EQ(dumped(dump, "agent.goodbye"), "\"Bye now\"");
+  EXPECT_EQ(dumped(dump, "agent.silence-timeout"), "2.0");
+  EXPECT_EQ(dumped(dump, "llm.temperature"), "1.0");
+}
+
+// All missing required options are named at once, one line each.
+TEST(Config, EveryMissingRequiredOptionIsNamed) {
+  child_process p(PARLEY_BINARY, {"--events.mode=both"});
+  ASSERT_EQ(p.wait(std::chrono::seconds(10)), 2);
+  auto out = p.output();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+  for (const char* line : {"parley: voipbin.accesskey: missing", "parley: voipbin.customer-id: missing",
+                           "parley: webhook.secret: missing"})
+    EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
 }

@@ -79,18 +79,6 @@ TEST(Settings, EachErrorNamesItsOption) {
   EXPECT_EQ(error_of(r).rfind("llm.timeout: ", 0), 0u);
 }
 
-TEST(Settings, SecretsComeFromTheEnvironmentWhenNotSet) {
-  ::setenv("VOIPBIN_ACCESSKEY", "env-key", 1);
-  ::setenv("LLM_API_KEY", "env-llm", 1);
-  raw_options r;
-  r.llm_api_key = "explicit";
-  apply_environment(r);
-  EXPECT_EQ(r.voipbin_accesskey, "env-key");
-  EXPECT_EQ(r.llm_api_key, "explicit");  // an explicit value wins
-  ::unsetenv("VOIPBIN_ACCESSKEY");
-  ::unsetenv("LLM_API_KEY");
-}
-
 TEST(Settings, TurnTakingOptions) {
   auto s = validate(valid(), providers);
   ASSERT_TRUE(s) << s.error().message;

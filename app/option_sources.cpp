@@ -1,0 +1,123 @@
+#include "app/option_sources.hpp"
+
+#include <cstdlib>
+
+#include "app/config_file.hpp"
+#include "app/option_table.hpp"
+
+namespace parley {
+
+namespace {
+
+std::string unknown(const std::string& name) {
+  auto guess = closest_option(name);
+  return name + ": unknown option" + (guess.empty() ? "" : "; did you mean " + guess + "?") +
+         " (parley --help lists them)";
+}
+
+struct assignment {
+  std::string name;
+  std::string value;
+};
+
+}  // namespace
+
+result<option_request> read_options(const std::vector<std::string>& args) {
+  option_request request;
+  std::vector<std::string> files;
+  std::vector<assignment> command_line;
+  for (const auto& arg : args) {
+    if (arg == "-h" || arg == "-?" || arg == "--help" || arg == "--long-help") {
+      request.help = true;
+    } else if (arg == "--dump-config") {
+      request.dump_config = true;
+    } else if (arg.rfind("--config-file", 0) == 0) {
+      if (arg.size() <= 14 || arg[13] != '=') return fail("config-file: give the file as --config-file=FILE");
+      files.push_back(arg.substr(14));
+    } else if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
+      auto eq = arg.find('=');
+      auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      auto spec = find_option(name);
+      if (!spec) return fail(unknown(name));
+      if (eq == std::string::npos && !std::holds_alternative<bool raw_options::*>(spec->field))
+        return fail(name + ": needs a value: --" + name + "=VALUE (\"\" for empty)");
+      command_line.push_back({name, eq == std::string::npos ? "true" : arg.substr(eq + 1)});
+    } else {
+      return fail(arg + ": unexpected argument (options are --group.key=value; see parley --help)");
+    }
+  }
+  if (request.help) return request;
+
+  auto& raw = request.raw;
+  for (const auto& path : files) {
+    auto entries = read_config_file(path);
+    if (!entries) return fail(path + ": " + entries.error().message);
+    for (const auto& e : *entries) {
+      auto where = path + ": line " + std::to_string(e.line) + ": ";
+      auto spec = find_option(e.name);
+      if (!spec) return fail(where + unknown(e.name));
+      if (auto err = assign_option(raw, *spec, e.value)) return fail(where + e.name + ": " + *err);
+    }
+  }
+  for (const auto& spec : option_table()) {
+    for (auto env : {std::string(spec.legacy_env), environment_name(spec)}) {
+      const char* value = env.empty() ? nullptr : std::getenv(env.c_str());
+      if (!value) continue;
+      if (auto err = assign_option(raw, spec, value))
+        return fail(std::string(spec.name) + " (from " + env + "): " + *err);
+    }
+  }
+  for (const auto& a : command_line)
+    if (auto err = assign_option(raw, *find_option(a.name), a.value)) return fail(a.name + ": " + *err);
+  return request;
+}
+
+std::string help_text() {
+  std::string out =
+      "Usage: parley [--config-file=FILE ...] [--group.key=value ...]\n"
+      "       parley --dump-config [options]   check the options, print the effective ones, exit\n"
+      "       parley --help                    print this text to standard output, exit\n"
+      "       parley webhook register --url=URL [--method=POST] [options]\n"
+      "         points the customer's VoIPBIN webhook at URL (GET then PUT /customer)\n\n"
+      "Each option below is read, lowest first, from: its default; the --config-file files in the\n"
+      "order given (key=value under [group]); the environment as PARLEY_GROUP_KEY (e.g.\n"
+      "PARLEY_AGENT_SILENCE_TIMEOUT); the command line as --group.key=value.\n"
+      "Texts may be quoted (\"...\" or '...'); lists are [\"a\", \"b\"] or a, b.\n"
+      "Exit codes: 0 done, 1 stopped by force or failed, 2 bad configuration.\n";
+  raw_options defaults;
+  std::string group;
+  for (const auto& spec : option_table()) {
+    auto dot = spec.name.find('.');
+    auto g = std::string(spec.name.substr(0, dot));
+    if (g != group) out += "\n[" + (group = g) + "]\n";
+    std::string line = "  --" + std::string(spec.name) + "=<" + std::string(option_kind(spec)) + ">";
+    line += std::string(line.size() < 46 ? 46 - line.size() : 1, ' ');
+    line += std::string(spec.help);
+    if (!spec.default_text.empty())
+      line += " (default: " + std::string(spec.default_text) + ")";
+    else if (!spec.secret)
+      line += " (default: " + format_option(defaults, spec) + ")";
+    if (!spec.legacy_env.empty()) line += " (or " + std::string(spec.legacy_env) + ")";
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string effective_config(const raw_options& raw) {
+  std::string out, group;
+  for (const auto& spec : option_table()) {
+    auto dot = spec.name.find('.');
+    auto g = std::string(spec.name.substr(0, dot));
+    if (g != group) out += (out.empty() ? "[" : "\n[") + (group = g) + "]\n";
+    auto key = std::string(spec.name.substr(dot + 1));
+    if (spec.secret) {
+      bool set = !(raw.*std::get<std::string raw_options::*>(spec.field)).empty();
+      out += key + "=" + (set ? "<set>" : "<unset>") + "\n";
+    } else {
+      out += key + "=" + format_option(raw, spec) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace parley
