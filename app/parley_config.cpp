@@ -111,6 +111,14 @@ parley_config::parley_config() {
                 d.agent_barge_in_action))
       .add(raw.agent_tts_provider, "tts-provider",
            "VoIPBIN TTS provider: elevenlabs, gcp or aws (default: empty, VoIPBIN's choice)");
+  opt_group{custom_options_, "agent"}
+      .add(raw.agent_drain_timeout, "drain-timeout",
+           desc("seconds live calls go on after SIGTERM before the drain message", d.agent_drain_timeout))
+      .add(raw.agent_drain_message, "drain-message",
+           desc("said to calls still live at the drain timeout; empty = none", d.agent_drain_message))
+      .add(raw.agent_drain_action, "drain-action",
+           desc("after the drain message: hangup, or release (stop parley's sessions, leave the call up)",
+                d.agent_drain_action));
   opt_group{custom_options_, "admin"}.add(raw.admin_listen, "listen",
                                           desc("health and metrics HTTP address", d.admin_listen));
   opt_group{custom_options_, "log"}

@@ -105,6 +105,9 @@ TEST(Config, HelpListsEveryOption) {
                            "agent.false-interruption-timeout",
                            "agent.barge-in-action",
                            "agent.tts-provider",
+                           "agent.drain-timeout",
+                           "agent.drain-message",
+                           "agent.drain-action",
                            "admin.listen",
                            "log.level",
                            "log.format",
@@ -148,6 +151,11 @@ TEST(Config, DumpConfigShowsEveryEffectiveValueAndNoSecret) {
     EXPECT_NE(out.find("\n" + name.substr(dot + 1) + "=", section), std::string::npos) << name;
   }
   EXPECT_GT(options, 30);
+}
+
+TEST(Config, BadDrainActionIsRefused) {
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.drain-action=x"},
+                 "agent.drain-action: 'x' is not one of hangup, release");
 }
 
 TEST(Config, DumpConfigValidatesFirst) {
