@@ -44,6 +44,9 @@ CAF_ADD_ATOM(parley, parley::atoms, chunk, "chunk")
 CAF_ADD_ATOM(parley, parley::atoms, stream_end, "stream_end")
 // process
 CAF_ADD_ATOM(parley, parley::atoms, shutdown, "shutdown")
+CAF_ADD_ATOM(parley, parley::atoms, drain, "drain")
+CAF_ADD_ATOM(parley, parley::atoms, drain_over, "drain_over")
+CAF_ADD_ATOM(parley, parley::atoms, wrap_up, "wrap_up")
 CAF_ADD_ATOM(parley, parley::atoms, calls, "calls")
 
 CAF_END_TYPE_ID_BLOCK(parley)

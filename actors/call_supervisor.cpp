@@ -53,6 +53,7 @@ struct reply_state {
   std::size_t history_index = none;       // its assistant message, once it has one
   std::string heard_before;               // a resumed reply: what the caller heard of it before
   bool hangup_after = false;              // the goodbye: hang up once it has been heard
+  bool release_after = false;             // the drain message: stop the sessions once it has been heard
   clock_type::time_point first_handed{};  // its first text went to speaking: older voice is not its
   playout_tracker playout;
 };
@@ -90,7 +91,8 @@ struct supervisor_state {
   int turns = 0;
   bool hangup_sent = false;
   bool greeted = false;
-  bool ended = false;  // sessions are being stopped
+  bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
+  bool ended = false;        // sessions are being stopped
 };
 
 constexpr uint64_t hangup_tag = 1;
@@ -136,6 +138,8 @@ void hand_to_speaking(supervisor_ptr self, const std::string& text) {
   self->send(st.speaking, atoms::say_v, st.epoch, st.reply.last_seq, text);
 }
 
+void end_call(supervisor_ptr self);
+
 void hang_up(supervisor_ptr self) {
   auto& st = self->state;
   if (std::exchange(st.hangup_sent, true)) return;
@@ -153,6 +157,7 @@ void reply_heard(supervisor_ptr self) {
   if (!r.heard_before.empty() && r.history_index != none && r.history_index < st.history.size())
     st.history[r.history_index] = {"assistant", r.heard_before + " " + r.generated, false};
   if (st.reply.hangup_after) return hang_up(self);
+  if (st.reply.release_after) return end_call(self);
   arm_silence_timer(self);
 }
 
@@ -311,7 +316,7 @@ void on_caller_voice(supervisor_ptr self, turn::signal kind, std::string& text, 
   auto& st = self->state;
   bool words = kind != turn::signal::speech_started && playout_tracker::count_words(text) > 0;
   if (words) st.words_since_barge_in = true;
-  if (st.reply.hangup_after) return;  // saying goodbye: nothing changes that now
+  if (st.reply.hangup_after || st.wrapping_up) return;  // saying goodbye: nothing changes that now
   auto what = turn::decide({kind, "in", text}, policy_phase(st.now), st.rt->agent.barge_in);
   switch (what) {
     case turn::action::ignore:
@@ -356,9 +361,40 @@ void end_call(supervisor_ptr self) {
   self->delayed_send(self, std::chrono::seconds(20), atoms::deadline_v);
 }
 
+// The drain timed out with the call still live: whatever the agent was saying is cut, the
+// caller hears the drain message, then the call is hung up or released (its sessions stopped,
+// the call left up for the next parley). If the message is never confirmed heard, the timer
+// does the same once it must have been.
+void wrap_up(supervisor_ptr self) {
+  auto& st = self->state;
+  if (st.now == phase::ending || std::exchange(st.wrapping_up, true)) return;
+  const auto& agent = st.rt->agent;
+  bool talking = st.now == phase::speaking;
+  ++st.barge_generation;  // an interrupted reply is not resumed
+  st.unheard.clear();
+  cancel_brain(self);
+  spdlog::info("call {}: drain timeout: saying goodbye, then {}", st.call_id,
+               agent.drain_release ? "releasing the call" : "hanging up");
+  speak(self, agent.drain_message);
+  if (st.now == phase::listening)  // nothing to say
+    return agent.drain_release ? end_call(self) : hang_up(self);
+  if (talking && st.speaking)
+    self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, int64_t{0});
+  if (agent.drain_release)
+    st.reply.release_after = true;
+  else
+    st.reply.hangup_after = true;
+  // The /say may wait for the rate limit: allow for that besides the playout.
+  auto bound = 2 * playout_time(agent.drain_message) + std::chrono::seconds(5);
+  if (agent.drain_release)
+    self->delayed_send(self, bound, atoms::hangup_v);
+  else
+    self->delayed_send(self, bound, atoms::hangup_call_v);
+}
+
 void greet(supervisor_ptr self) {
   auto& st = self->state;
-  if (std::exchange(st.greeted, true) || st.now == phase::ending) return;
+  if (std::exchange(st.greeted, true) || st.now == phase::ending || st.wrapping_up) return;
   speak(self, st.rt->agent.greeting);
   if (!st.rt->agent.greeting.empty()) {
     st.history.push_back({"assistant", st.rt->agent.greeting, false});
@@ -537,7 +573,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       },
       [=](atoms::silence, uint64_t generation) {
         auto& st = self->state;
-        if (generation != st.silence_generation || st.now != phase::listening) return;
+        if (generation != st.silence_generation || st.now != phase::listening || st.wrapping_up) return;
         const auto& agent = st.rt->agent;
         if (agent.silence_max_prompts > 0 && st.unanswered_prompts >= agent.silence_max_prompts) {
           spdlog::info("call {}: no answer to {} prompts, hanging up", st.call_id, st.unanswered_prompts);
@@ -567,6 +603,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         self->send_exit(st.transcribe, caf::exit_reason::user_shutdown);
       },
       [=](atoms::hangup_call) { hang_up(self); },
+      [=](atoms::wrap_up) { wrap_up(self); },
       [=](atoms::rest, uint64_t, const http_reply& r) {
         if (!r.ok())
           spdlog::warn("call {}: hangup failed: {} {}", self->state.call_id, r.status,

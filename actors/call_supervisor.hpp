@@ -6,6 +6,9 @@
 //                                               direction (DESIGN §4: barge-in and playout)
 //        (hangup_atom)                          the call is over: stop everything and exit
 //        (transcribe_done_atom)                 VoIPBIN ended the transcribe session
+//        (wrap_up_atom)                         the drain timed out: say agent.drain-message, then
+//                                               hang up, or (drain-action release) stop the sessions
+//                                               and leave the call up
 //   out  to the gateway: (route_atom, transcribe_id, call_id)
 
 #include <caf/fwd.hpp>

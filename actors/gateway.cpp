@@ -13,6 +13,7 @@
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
+#include "protocol/readiness.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_event.hpp"
 #include "protocol/voipbin_requests.hpp"
@@ -68,6 +69,7 @@ struct gateway_state {
   std::unordered_map<uint64_t, std::pair<check, std::string>> checks;
   uint64_t next_tag = 0;
   bool connected_before = false;
+  bool draining = false;  // no new calls; live ones go on
   bool shutting_down = false;
 };
 
@@ -98,6 +100,10 @@ void on_call(gateway_ptr self, const voipbin::call& c) {
   auto it = st.calls.find(c.id);
   if (c.status == "progressing") {
     if (it != st.calls.end() || st.shutting_down) return;
+    if (st.draining) {  // another parley takes it
+      spdlog::info("call {}: not answered, parley is draining", c.id);
+      return;
+    }
     if (st.ended.contains(c.id)) {  // events arrive in any order: it hung up already
       st.rt->stats->events_unroutable_total.inc();
       spdlog::debug("call {}: progressing after its hangup, ignored", c.id);
@@ -246,7 +252,7 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
     st.calls.erase(call_id);
     std::erase_if(st.transcribe_call, [&](const auto& kv) { return kv.second == call_id; });
     st.rt->stats->active_calls.add(-1);
-    if (st.shutting_down && st.calls.empty()) self->quit();
+    if ((st.shutting_down || st.draining) && st.calls.empty()) self->quit();
   });
   return {
       [=](atoms::ws_up) {
@@ -255,11 +261,13 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
         nlohmann::json sub{{"type", "subscribe"},
                            {"topics", subscription_topics(st.rt->voipbin.customer_id)}};
         if (st.rt->ws_send) st.rt->ws_send(sub.dump());
+        if (st.rt->ready) st.rt->ready->websocket_subscribed = true;
         spdlog::info("VoIPBIN WebSocket connected; subscribed");
         if (std::exchange(st.connected_before, true)) reconcile(self);
       },
       [=](atoms::rest, uint64_t tag, const http_reply& r) { on_check(self, tag, r); },
       [=](atoms::ws_down, const std::string& why) {
+        if (self->state.rt->ready) self->state.rt->ready->websocket_subscribed = false;
         self->state.rt->stats->ws_disconnects_total.inc();
         spdlog::warn("VoIPBIN WebSocket down: {}", why);
       },
@@ -283,6 +291,21 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
         std::vector<std::string> ids;
         for (const auto& [id, _] : self->state.calls) ids.push_back(id);
         return ids;
+      },
+      [=](atoms::drain) {
+        auto& st = self->state;
+        if (std::exchange(st.draining, true) || st.shutting_down) return;
+        if (st.calls.empty()) return self->quit();
+        spdlog::info("draining: no new calls; {} live calls go on for up to {} ms", st.calls.size(),
+                     st.rt->agent.drain_timeout.count());
+        self->delayed_send(self, st.rt->agent.drain_timeout, atoms::drain_over_v);
+      },
+      [=](atoms::drain_over) {
+        auto& st = self->state;
+        if (st.shutting_down || st.calls.empty()) return;
+        spdlog::info("drain timeout: {} calls still live; saying the drain message, then {}", st.calls.size(),
+                     st.rt->agent.drain_release ? "releasing them" : "hanging up");
+        for (auto& [id, sup] : st.calls) self->send(sup, atoms::wrap_up_v);
       },
       [=](atoms::shutdown) {
         auto& st = self->state;

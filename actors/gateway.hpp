@@ -6,7 +6,9 @@
 //        (ws_down_atom, std::string why)  the WebSocket is gone
 //        (frame_atom, std::string)        one frame (WebSocket text or webhook body)
 //        (route_atom, transcribe_id, call_id)   from a supervisor
-//        (shutdown_atom)                  end every call, then exit
+//        (drain_atom)                     SIGTERM: take no new call; exit when the last call ends;
+//                                         after agent.drain-timeout wrap up the calls still live
+//        (shutdown_atom)                  end every call now (stop its sessions), then exit
 //        (calls_atom) -> std::vector<std::string>   ids of the calls held
 
 #include <caf/fwd.hpp>

@@ -1,5 +1,7 @@
 #include "actors/rest_bridge.hpp"
 
+#include <spdlog/spdlog.h>
+#include <atomic>
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
@@ -25,6 +27,17 @@ http_reply to_reply(net::http_outcome&& out) {
   return r;
 }
 
+// VoIPBIN refused the access key (voipbin-api.md §1): said plainly, since every request
+// fails alike. The first time and every 100th after, so a refused key cannot flood the log.
+void note_auth_failure(metrics* stats, const std::string& label) {
+  static std::atomic<uint64_t> seen{0};
+  if (stats) stats->auth_failures_total.inc("source=\"rest\"");
+  auto n = ++seen;
+  if (n == 1 || n % 100 == 0)
+    spdlog::error("VoIPBIN answered 401 (authentication failed) to {}: check voipbin.accesskey ({} so far)",
+                  label, n);
+}
+
 template <class... Ts>
 void deliver(const caf::actor_addr& to, Ts&&... xs) {
   if (auto a = caf::actor_cast<caf::actor>(to)) caf::anon_send(a, std::forward<Ts>(xs)...);
@@ -47,6 +60,7 @@ void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
       auto status = out.ok() ? std::to_string(out.response.status) : std::string(net::to_string(out.error));
       stats->rest_requests_total.inc("endpoint=\"" + label + "\",status=\"" + status + "\"");
     }
+    if (out.ok() && out.response.status == 401) note_auth_failure(stats, label);
     auto reply = to_reply(std::move(out));
     reply.rate_limited = rate_limited;
     if (on_io) on_io(reply);

@@ -14,6 +14,7 @@
 namespace parley {
 
 struct metrics;
+struct readiness;
 namespace net {
 class http_client;
 class voipbin_scheduler;
@@ -57,6 +58,11 @@ struct agent_options {
   std::chrono::milliseconds false_interruption_timeout{1500};
   bool barge_in_restart = false;  // barge-in stops the speaking and makes a new one (silent on every TTS)
   std::string tts_provider;       // `provider` of POST /speakings; empty: VoIPBIN's default
+  // SIGTERM drains: live calls go on this long, then hear the drain message and are hung up
+  // (or released: their sessions stop, the call stays up for another parley to adopt).
+  std::chrono::milliseconds drain_timeout{30000};
+  std::string drain_message;
+  bool drain_release = false;
 };
 
 struct runtime {
@@ -66,6 +72,7 @@ struct runtime {
   net::http_client* http = nullptr;                // outlives every actor
   net::voipbin_scheduler* voipbin_rest = nullptr;  // every VoIPBIN REST call; outlives every actor
   metrics* stats = nullptr;                        // outlives every actor
+  readiness* ready = nullptr;                      // GET /readyz; outlives every actor, may be unset
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
 };

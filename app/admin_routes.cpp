@@ -1,11 +1,12 @@
 #include "app/admin_routes.hpp"
 
 #include "protocol/metrics.hpp"
+#include "protocol/readiness.hpp"
 
 namespace parley {
 
-net::request_handler admin_routes(const metrics& stats) {
-  return [&stats](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+net::request_handler admin_routes(const metrics& stats, const readiness& ready) {
+  return [&stats, &ready](net::server_request req, std::shared_ptr<net::server_reply> reply) {
     net::http_response r;
     if (req.method != "GET" && req.method != "HEAD") {
       r.status = 405;
@@ -14,6 +15,11 @@ net::request_handler admin_routes(const metrics& stats) {
       r.status = 200;
       r.headers.push_back({"Content-Type", "application/json"});
       r.body = "{\"status\":\"ok\",\"active_calls\":" + std::to_string(stats.active_calls.value()) + "}";
+    } else if (req.path() == "/readyz") {
+      auto v = ready.check(stats.active_calls.value());
+      r.status = v.ready ? 200 : 503;
+      r.headers.push_back({"Content-Type", "application/json"});
+      r.body = to_json(v);
     } else if (req.path() == "/metrics") {
       r.status = 200;
       r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});

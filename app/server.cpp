@@ -1,10 +1,8 @@
 #include "app/server.hpp"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <caf/actor_system.hpp>
 #include <caf/all.hpp>
-#include <csignal>
 #include <cstdio>
 #include <future>
 
@@ -12,6 +10,7 @@
 #include "actors/brain.hpp"
 #include "actors/gateway.hpp"
 #include "app/admin_routes.hpp"
+#include "app/drain.hpp"
 #include "app/logging.hpp"
 #include "app/option_sources.hpp"
 #include "app/parley_config.hpp"
@@ -24,6 +23,7 @@
 #include "net/voipbin_scheduler.hpp"
 #include "net/ws_client.hpp"
 #include "protocol/metrics.hpp"
+#include "protocol/readiness.hpp"
 
 namespace parley {
 namespace {
@@ -47,13 +47,8 @@ int config_error(const std::string& lines) {
 namespace parley {
 
 int run_parley(int argc, char** argv) {
-  // Signals are taken by sigwait in this thread only; every thread started below inherits
-  // the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Signals are taken in this thread only; every thread started below inherits the mask.
+  auto signals = block_stop_signals();
 
   auto command = parse_webhook_command(argc, argv);
   if (!command.error.empty()) return config_error(command.error);
@@ -78,14 +73,18 @@ int run_parley(int argc, char** argv) {
   if (!tls) return config_error("tls.ca-file: " + tls.error().message);
   net::http_client http{io.context(), *tls};
   metrics stats;
+  readiness ready;
+  ready.websocket_required = s.events_websocket;
+  ready.webhook_required = s.events_webhook;
+  ready.max_calls = s.agent.max_calls;
   net::voipbin_scheduler voipbin_rest{
       io.context(),
       http,
       {s.voipbin.api, s.voipbin.accesskey, s.voipbin.request_timeout, s.voipbin.rate_limit,
        s.voipbin.rate_burst, 3, std::chrono::milliseconds(500), &stats}};
 
-  auto admin =
-      net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port}, admin_routes(stats));
+  auto admin = net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port},
+                                        admin_routes(stats, ready));
   if (!admin) return config_error("admin.listen: " + admin.error().message);
   // Event sources reach the gateway through this weak address, set once it exists.
   auto gateway_addr = std::make_shared<caf::actor_addr>();
@@ -109,6 +108,7 @@ int run_parley(int argc, char** argv) {
   rt->http = &http;
   rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;
+  rt->ready = &ready;
 
   int rc = 0;
   {
@@ -118,7 +118,17 @@ int run_parley(int argc, char** argv) {
     net::ws_options wo;
     wo.target = s.voipbin.ws.with_query("accesskey", s.voipbin.accesskey);
     net::ws_callbacks cb;
-    cb.on_open = [to_gateway] { to_gateway(atoms::ws_up_v); };
+    cb.on_open = [to_gateway, &ready] {
+      ready.websocket_refused = 0;
+      to_gateway(atoms::ws_up_v);
+    };
+    cb.on_refused = [&stats, &ready](int status) {
+      ready.websocket_refused = status;
+      if (status != 401) return;
+      stats.auth_failures_total.inc("source=\"websocket\"");
+      spdlog::error(
+          "VoIPBIN refused the WebSocket with HTTP 401 (authentication failed): check voipbin.accesskey");
+    };
     cb.on_message = [to_gateway](std::string frame) { to_gateway(atoms::frame_v, std::move(frame)); };
     cb.on_close = [to_gateway](const std::string& why, std::chrono::milliseconds retry) {
       to_gateway(atoms::ws_down_v, why + "; reconnecting in " + std::to_string(retry.count()) + " ms");
@@ -134,23 +144,17 @@ int run_parley(int argc, char** argv) {
     gateway->attach_functor([&gateway_done](const caf::error&) { gateway_done.set_value(); });
 
     io.start();
+    if (webhook) ready.webhook_listening = true;
     if (s.events_websocket) ws->start();
     spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
                  (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
                  s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");
 
-    int sig = 0;
-    sigwait(&signals, &sig);
-    spdlog::info("signal {}: ending calls and shutting down", sig);
+    // The event sources stay up while draining: the live calls still need their events.
+    rc = wait_and_drain(signals, gateway, gateway_done.get_future(), ready, s.agent.drain_timeout);
     ws->stop();
     if (webhook) webhook->stop();
-    caf::anon_send(gateway, atoms::shutdown_v);
-    auto done = gateway_done.get_future();
-    if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-      spdlog::error("calls did not end within 30 s; stopping anyway");
-      caf::anon_send_exit(gateway, caf::exit_reason::kill);
-      rc = 1;
-    }
+    ready.webhook_listening = false;
     (*admin)->stop();
     gateway = nullptr;
     ws.reset();

@@ -140,6 +140,12 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("agent.tts-provider", "'" + raw.agent_tts_provider +
                                          "' is not one of elevenlabs, gcp, aws (empty: VoIPBIN's default)");
   s.agent.tts_provider = raw.agent_tts_provider;
+  if (!(raw.agent_drain_timeout >= 0)) return bad("agent.drain-timeout", "must not be negative (0: at once)");
+  s.agent.drain_timeout = millis(raw.agent_drain_timeout);
+  s.agent.drain_message = raw.agent_drain_message;
+  if (raw.agent_drain_action != "hangup" && raw.agent_drain_action != "release")
+    return bad("agent.drain-action", "'" + raw.agent_drain_action + "' is not one of hangup, release");
+  s.agent.drain_release = raw.agent_drain_action == "release";
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

@@ -53,6 +53,9 @@ struct raw_options {
   double agent_false_interruption_timeout = 1.5;
   std::string agent_barge_in_action = "flush";
   std::string agent_tts_provider;
+  double agent_drain_timeout = 30;
+  std::string agent_drain_message = "Sorry, I have to go now. Goodbye!";
+  std::string agent_drain_action = "hangup";
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";

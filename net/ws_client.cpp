@@ -111,9 +111,11 @@ struct ws_client::session : std::enable_shared_from_this<session> {
         req.set(beast::http::field::user_agent, "parley/0.1");
         for (const auto& x : h) req.set(x.name, x.value);
       }));
-      s.async_handshake(opts.target.authority(), opts.target.target,
+      upgrade_response = {};
+      s.async_handshake(upgrade_response, opts.target.authority(), opts.target.target,
                         [self = shared_from_this(), gen](boost::system::error_code ec) {
                           if (gen != self->generation) return;
+                          if (ec == websocket::error::upgrade_declined) return self->declined();
                           if (ec) return self->lost("handshake: " + ec.message());
                           self->failures = 0;
                           self->open = true;
@@ -121,6 +123,14 @@ struct ws_client::session : std::enable_shared_from_this<session> {
                           self->read();
                         });
     });
+  }
+
+  // The server answered the upgrade with a plain HTTP response: say which.
+  void declined() {
+    auto status = upgrade_response.result_int();
+    std::string reason(upgrade_response.reason());
+    if (cb.on_refused) cb.on_refused(static_cast<int>(status));
+    lost("handshake: declined with HTTP " + std::to_string(status) + (reason.empty() ? "" : " " + reason));
   }
 
   void read() {
@@ -209,6 +219,7 @@ struct ws_client::session : std::enable_shared_from_this<session> {
   std::unique_ptr<plain_ws> ws;
   std::unique_ptr<tls_ws> wss;
   beast::flat_buffer buffer;
+  websocket::response_type upgrade_response;  // read during the handshake
   std::deque<std::string> queue;
   uint64_t generation = 0;
   int failures = 0;

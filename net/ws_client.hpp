@@ -34,6 +34,9 @@ struct ws_callbacks {
   std::function<void(std::string)> on_message;
   // A connection (or attempt) ended; `retry_in` is the wait before the next attempt.
   std::function<void(const std::string& reason, std::chrono::milliseconds retry_in)> on_close;
+  // The server answered the upgrade with this HTTP status instead of 101 (401: the credentials
+  // were refused); on_close follows, and the client keeps retrying.
+  std::function<void(int status)> on_refused;
 };
 
 // Backoff before attempt `failures` (1-based): initial * 2^(failures-1), capped, then scaled

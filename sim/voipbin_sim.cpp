@@ -198,6 +198,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::map<net::ws_peer*, subscriber> subscribers;
   std::size_t placed = 0;
   std::size_t finished = 0;
+  int refuse_status = 0;  // WebSocket upgrades get this instead of 101, when not 0
   clock_type::time_point first_subscribed{};
   double tokens = 0;  // the rate limit's bucket
   struct fault {
@@ -915,6 +916,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     auto key = peer.get();
     {
       std::lock_guard lock{mutex};
+      if (refuse_status != 0) return error_response(refuse_status, "UNAVAILABLE", "refused by the test");
       subscribers[key] = subscriber{peer, {}};
     }
     std::weak_ptr<state> weak = shared_from_this();
@@ -960,6 +962,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
 voipbin_sim::voipbin_sim(asio::io_context& io, voipbin_sim_options options)
     : s_(std::make_shared<state>(io, std::move(options))) {
   s_->tokens = s_->opts.rate_burst;
+  s_->refuse_status = s_->opts.refuse_websockets;
   s_->customer["id"] = s_->opts.customer_id;
   if (s_->opts.webhook_secret.empty()) s_->opts.webhook_secret = "sim-webhook-secret-0123456789abcd";
 }
@@ -1015,6 +1018,11 @@ void voipbin_sim::drop_websockets() {
   std::lock_guard lock{s_->mutex};
   for (auto& [_, sub] : s_->subscribers) sub.peer->close();
   s_->subscribers.clear();
+}
+
+void voipbin_sim::refuse_websockets(int status) {
+  std::lock_guard lock{s_->mutex};
+  s_->refuse_status = status;
 }
 
 void voipbin_sim::hang_up(const std::string& call_id) {
@@ -1104,6 +1112,13 @@ std::size_t voipbin_sim::live_speakings() const {
   std::lock_guard lock{s_->mutex};
   std::size_t n = 0;
   for (auto& [_, s] : s_->speakings) n += s.status == "active" ? 1 : 0;
+  return n;
+}
+
+std::size_t voipbin_sim::live_transcribes() const {
+  std::lock_guard lock{s_->mutex};
+  std::size_t n = 0;
+  for (auto& [_, t] : s_->transcribes) n += t.status == "progressing" ? 1 : 0;
   return n;
 }
 

@@ -90,6 +90,9 @@ struct voipbin_sim_options {
   // The server pings every WebSocket client this often (VoIPBIN: 10 s) and drops one that
   // has not answered within twice that.
   std::chrono::milliseconds ping_interval{10000};
+  // WebSocket upgrades are answered with this HTTP status instead of 101 (0: accepted), until
+  // refuse_websockets() changes it.
+  int refuse_websockets = 0;
   // Frames as {"type","data"} (the legacy form) instead of bare resources.
   bool legacy_frames = false;
   // Every WebSocket frame sent twice.
@@ -138,6 +141,9 @@ class voipbin_sim {
   // Fault knobs (thread-safe).
   // Closes every WebSocket; events published until the client is back are lost.
   void drop_websockets();
+  // While `status` is not 0, WebSocket upgrades are answered with it (e.g. 503: VoIPBIN is
+  // down) instead of 101.
+  void refuse_websockets(int status);
   // The next `count` requests whose path ends with `path_suffix` get `status`.
   void fail_next(const std::string& method, const std::string& path_suffix, int status, int count = 1);
   // The caller hangs up now.
@@ -158,6 +164,8 @@ class voipbin_sim {
   std::size_t subscribers() const;
   // Speaking sessions that are still `active` (VoIPBIN does not stop them on hangup).
   std::size_t live_speakings() const;
+  // Transcribe sessions that are still `progressing`.
+  std::size_t live_transcribes() const;
   // What the caller heard of the agent, in order, across all speaking sessions of the call.
   // Texts dropped before they played (or cut before their first word) are absent.
   std::vector<heard_text> heard(const std::string& call_id) const;

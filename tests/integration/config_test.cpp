@@ -142,6 +142,9 @@ TEST(Config, HelpListsEveryOption) {
                            "agent.false-interruption-timeout",
                            "agent.barge-in-action",
                            "agent.tts-provider",
+                           "agent.drain-timeout",
+                           "agent.drain-message",
+                           "agent.drain-action",
                            "admin.listen",
                            "log.level",
                            "log.format",
@@ -169,6 +172,11 @@ TEST(Config, DumpConfigShowsEveryEffectiveValueAndNoSecret) {
   auto names = help_options();
   EXPECT_GT(names.size(), 35u);
   for (const auto& name : names) EXPECT_NE(dumped(out, name), "<absent>") << name;
+}
+
+TEST(Config, BadDrainActionIsRefused) {
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.drain-action=x"},
+                 "agent.drain-action: 'x' is not one of hangup, release");
 }
 
 TEST(Config, DumpConfigValidatesFirst) {

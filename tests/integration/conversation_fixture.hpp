@@ -29,6 +29,15 @@ inline bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::se
   return p();
 }
 
+// A call whose caller says `first` and then stays on the line, silent, for `linger` (until the
+// test or parley ends it).
+inline sim::scripted_call lingering_call(const std::string& first,
+                                         std::chrono::milliseconds linger = std::chrono::minutes(2)) {
+  sim::caller_turn later("are you still there");
+  later.follow_after = linger;
+  return sim::scripted_call(std::vector<sim::caller_turn>{sim::caller_turn(first), later});
+}
+
 inline const std::string system_prompt = "You are a test agent.";
 inline const std::string greeting = "Hello, this is the test agent.";
 
@@ -69,14 +78,16 @@ class Conversation : public ::testing::Test {
     parley = std::make_unique<test::child_process>(binary, args);
     bool websocket = std::find(extra.begin(), extra.end(), "--events.mode=webhook") == extra.end();
     auto ready = [&] {
-      return (!websocket || voipbin->subscribers() == 1) && !test::http_get(admin_port, "/healthz").empty();
+      return (!websocket || !wait_for_subscription || voipbin->subscribers() == 1) &&
+             !test::http_get(admin_port, "/healthz").empty();
     };
     ASSERT_TRUE(eventually([&] { return ready() || parley->wait(std::chrono::milliseconds(0)); }));
     ASSERT_TRUE(ready()) << parley->output();
   }
 
   void TearDown() override {
-    if (parley) parley->terminate();
+    // A call still live would be drained for agent.drain-timeout: a second signal ends it now.
+    if (parley && !parley->terminate(std::chrono::seconds(5))) parley->terminate();
     if (voipbin) voipbin->stop();
     if (llm) llm->stop();
     io.stop();
@@ -96,6 +107,7 @@ class Conversation : public ::testing::Test {
   std::unique_ptr<sim::voipbin_sim> voipbin;
   std::unique_ptr<sim::llm_sim> llm;
   std::unique_ptr<test::child_process> parley;
+  bool wait_for_subscription = true;  // start() returns once parley has subscribed
   int admin_port = 0;
   int webhook_port = 0;
   uint16_t llm_port = 0;

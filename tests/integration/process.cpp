@@ -55,6 +55,10 @@ std::optional<int> child_process::wait(std::chrono::milliseconds limit) {
   return std::nullopt;
 }
 
+void child_process::signal(int sig) {
+  if (!status_) ::kill(pid_, sig);
+}
+
 std::optional<int> child_process::terminate(std::chrono::milliseconds limit) {
   if (!status_) ::kill(pid_, SIGTERM);
   return wait(limit);
@@ -110,6 +114,13 @@ std::string http_get(int port, const std::string& path) {
   auto out = exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   auto body = out.find("\r\n\r\n");
   return body == std::string::npos ? std::string{} : out.substr(body + 4);
+}
+
+http_answer http_fetch(int port, const std::string& path) {
+  auto out = exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  auto body = out.find("\r\n\r\n");
+  if (out.rfind("HTTP/1.1 ", 0) != 0 || body == std::string::npos) return {};
+  return {std::atoi(out.c_str() + 9), out.substr(body + 4)};
 }
 
 int http_status(int port, const std::string& method, const std::string& path, const std::string& body,

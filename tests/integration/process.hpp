@@ -15,6 +15,8 @@ class child_process {
   child_process(const std::string& program, const std::vector<std::string>& args);
   ~child_process();  // kills the child if it still runs
 
+  // Sends `sig` (e.g. SIGTERM, SIGINT) and returns at once.
+  void signal(int sig);
   // Sends SIGTERM and waits; returns the exit code (or 128+signal), nullopt on timeout.
   std::optional<int> terminate(std::chrono::milliseconds limit = std::chrono::seconds(30));
   // Waits for exit; nullopt on timeout.
@@ -33,6 +35,14 @@ int free_port();
 
 // GET http://127.0.0.1:port/path with a plain socket; returns the body ("" on failure).
 std::string http_get(int port, const std::string& path);
+
+// GET http://127.0.0.1:port/path; the status (0 on failure) and the body.
+struct http_answer {
+  int status = 0;
+  std::string body;
+  bool operator==(const http_answer&) const = default;
+};
+http_answer http_fetch(int port, const std::string& path);
 
 // Sends one request with a plain socket; returns the response status (0 on failure).
 int http_status(int port, const std::string& method, const std::string& path, const std::string& body,

@@ -67,6 +67,10 @@ TEST(WebhookSignature, MatchesHmacSha256) {
 
 TEST_F(Webhook, ConversationOverRetriedWebhooksActsOnEachEventOnce) {
   start_with("webhook", true);
+  // Ready with the receiver listening: no WebSocket is needed in webhook mode.
+  EXPECT_TRUE(eventually([&] {
+    return http_fetch(admin_port, "/readyz") == http_answer{200, R"({"ready":true})"};
+  })) << http_fetch(admin_port, "/readyz").body;
   voipbin->place_call({{"one", "two"}});
   expect_one_conversation();
   auto metrics = http_get(admin_port, "/metrics");

@@ -122,6 +122,31 @@ TEST(Settings, TurnTakingOptions) {
   EXPECT_EQ(error_of(r).rfind("agent.tts-provider: ", 0), 0u);
 }
 
+TEST(Settings, DrainOptions) {
+  auto s = validate(valid(), providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.drain_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(s->agent.drain_message, "Sorry, I have to go now. Goodbye!");
+  EXPECT_FALSE(s->agent.drain_release);
+
+  auto r = valid();
+  r.agent_drain_timeout = 2.5;
+  r.agent_drain_message = "";
+  r.agent_drain_action = "release";
+  s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.drain_timeout, std::chrono::milliseconds(2500));
+  EXPECT_EQ(s->agent.drain_message, "");
+  EXPECT_TRUE(s->agent.drain_release);
+
+  r = valid();
+  r.agent_drain_action = "x";
+  EXPECT_EQ(error_of(r), "agent.drain-action: 'x' is not one of hangup, release");
+  r = valid();
+  r.agent_drain_timeout = -1;
+  EXPECT_EQ(error_of(r).rfind("agent.drain-timeout: ", 0), 0u);
+}
+
 TEST(Settings, SchedulerValuesAreChecked) {
   auto r = valid();
   r.scheduler_max_threads = 0;
