@@ -117,7 +117,7 @@ parley_config::parley_config() {
       .add(raw.log_level, "level", desc("trace, debug, info, warn, error or off", d.log_level))
       .add(raw.log_format, "format", desc("text or json", d.log_format));
   opt_group{custom_options_, "net"}.add(raw.io_threads, "io-threads",
-                                        desc("threads running all sockets", d.io_threads));
+                                        desc("threads running all sockets; must be 1", d.io_threads));
 
   // DESIGN §2: the sharing scheduler with one thread per core (CAF's defaults are work
   // stealing and at least 4 threads). Both stay overridable under [scheduler].
