@@ -158,7 +158,12 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (raw.log_format != "text" && raw.log_format != "json")
     return bad("log.format", "'" + raw.log_format + "' is not one of text, json");
   s.log_json = raw.log_format == "json";
-  if (raw.io_threads < 1 || raw.io_threads > 64) return bad("net.io-threads", "must be between 1 and 64");
+  // More io threads would run handlers of one connection, and the VoIPBIN scheduler's state,
+  // on several threads at once: nothing in net/ is locked or on a strand.
+  if (raw.io_threads != 1)
+    return bad("net.io-threads",
+               "must be 1 for now: the sockets and the request scheduler share one thread "
+               "without locks");
   // CAF takes any policy name (falling back with a warning) and hangs for good on 0 threads.
   if (raw.scheduler_policy != "sharing" && raw.scheduler_policy != "stealing")
     return bad("scheduler.policy", "'" + raw.scheduler_policy + "' is not one of 'sharing', 'stealing'");

@@ -9,9 +9,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <optional>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/socket.h>
 
 namespace parley::net {
 
@@ -33,6 +36,20 @@ struct connection {
   beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
 
+// RFC 9110 §9.2.2: sending these twice has the effect of sending them once.
+bool idempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
+// Servers close idle keep-alive connections. An idle connection with anything to read (EOF, a
+// reset, a TLS close_notify, a 408) was given up by the server. Finding that out before the write
+// keeps this common case from failing a POST, which fail_or_retry may not send again.
+bool idle_and_open(connection& c) {
+  char byte;
+  auto n = ::recv(c.tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
   asio::ip::make_address(host, ec);
@@ -44,12 +61,16 @@ bool is_ip_literal(const std::string& host) {
 struct client_pool {
   client_pool(asio::io_context& io, std::shared_ptr<ssl::context> tls) : io(io), tls(std::move(tls)) {}
 
+  // The most recently used idle connection that is still open; closed ones are dropped.
   std::unique_ptr<connection> take(const std::string& origin) {
     auto it = idle.find(origin);
-    if (it == idle.end() || it->second.empty()) return nullptr;
-    auto c = std::move(it->second.back());
-    it->second.pop_back();
-    return c;
+    if (it == idle.end()) return nullptr;
+    while (!it->second.empty()) {
+      auto c = std::move(it->second.back());
+      it->second.pop_back();
+      if (idle_and_open(*c)) return c;
+    }
+    return nullptr;
   }
 
   void give(const std::string& origin, std::unique_ptr<connection> c) {
@@ -180,7 +201,8 @@ class exchange : public std::enable_shared_from_this<exchange> {
 
   void write() {
     with_stream([this](auto& s) {
-      http::async_write(s, wire_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      http::async_write(s, wire_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+        self->bytes_written_ = n;
         if (ec) return self->fail_or_retry(ec);
         if (self->req_.on_written) self->req_.on_written();
         self->read_header();
@@ -255,10 +277,14 @@ class exchange : public std::enable_shared_from_this<exchange> {
     finish(net_errc::none, {});
   }
 
-  // A pooled connection the server already closed fails before any response byte: retry
-  // once on a fresh connection.
+  // A pooled connection the server closed meanwhile fails before any response byte: send the
+  // request once more on a fresh connection. A non-idempotent one only if none of it was
+  // written: once written it may have reached the server (the EOF or reset can come after the
+  // server read it), and a second POST /say is spoken twice, a second create fails. Callers
+  // that know more (the VoIPBIN scheduler knows /stop is safe) retry themselves.
   void fail_or_retry(boost::system::error_code ec) {
-    if (reused_ && !retried_ && !cancelled_ && !timed_out_ && !finished_) {
+    bool safe_to_resend = idempotent(req_.method) || bytes_written_ == 0;
+    if (reused_ && safe_to_resend && !retried_ && !cancelled_ && !timed_out_ && !finished_) {
       retried_ = true;
       buffer_.clear();
       connect_fresh();
@@ -300,6 +326,7 @@ class exchange : public std::enable_shared_from_this<exchange> {
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::array<char, 16384> chunk_{};
   http_response response_;
+  std::size_t bytes_written_ = 0;  // of the request, on the current connection
   bool streaming_ = false;
   bool reused_ = false;
   bool retried_ = false;

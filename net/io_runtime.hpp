@@ -11,6 +11,7 @@ namespace parley::net {
 
 class io_runtime {
  public:
+  // More than one thread races: connections and the VoIPBIN scheduler have no locks or strands.
   explicit io_runtime(int threads = 1);
   ~io_runtime();  // stops and joins
   io_runtime(const io_runtime&) = delete;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: first the normal build, then the
-# AddressSanitizer + UndefinedBehaviorSanitizer build (skip it with PARLEY_SKIP_SANITIZERS=1),
-# then each libFuzzer target for PARLEY_FUZZ_SECONDS (default 20; 0 skips them).
+# AddressSanitizer + UndefinedBehaviorSanitizer build and the ThreadSanitizer build of the net
+# tests (skip both with PARLEY_SKIP_SANITIZERS=1), then each libFuzzer target for
+# PARLEY_FUZZ_SECONDS (default 20; 0 skips them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 jobs="$(nproc 2>/dev/null || echo 2)"
@@ -33,6 +34,14 @@ if [ "${PARLEY_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== tests with ASan + UBSan"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   run_ctest "$root/build-sanitize"
+
+  # TSan cannot share a build with ASan. The net layer is where threads meet (actors post to the
+  # io thread, callbacks come back from it), and its tests run one io thread, as parley must.
+  echo "== build the net layer with TSan"
+  "$root/scripts/build.sh" "$root/build-tsan" -DPARLEY_TSAN=ON -DPARLEY_WERROR=ON
+  echo "== net tests with TSan"
+  export TSAN_OPTIONS=halt_on_error=1
+  run_ctest "$root/build-tsan"
 fi
 
 fuzz_seconds="${PARLEY_FUZZ_SECONDS:-20}"

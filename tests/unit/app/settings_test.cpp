@@ -159,3 +159,16 @@ TEST(Settings, SchedulerValuesAreChecked) {
   r.scheduler_max_threads = 4;
   EXPECT_EQ(error_of(r), "<valid>");
 }
+
+TEST(Settings, IoThreadsMustBeOne) {
+  const std::string why =
+      "net.io-threads: must be 1 for now: the sockets and the request scheduler share one thread without "
+      "locks";
+  auto r = valid();
+  r.io_threads = 2;
+  EXPECT_EQ(error_of(r), why);
+  r.io_threads = 0;
+  EXPECT_EQ(error_of(r), why);
+  r.io_threads = 1;
+  EXPECT_EQ(error_of(r), "<valid>");
+}

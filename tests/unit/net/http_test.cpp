@@ -1,9 +1,11 @@
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "net_fixture.hpp"
 
 using namespace parley;
+using parley::test::eventually;
 using parley::test::NetTest;
 
 TEST_F(NetTest, RequestAndResponseRoundTrip) {
@@ -30,6 +32,88 @@ TEST_F(NetTest, KeepAliveConnectionsAreReused) {
   auto stats = client->stats();
   EXPECT_EQ(stats.connects, 1u);
   EXPECT_EQ(stats.reuses, 4u);
+}
+
+namespace {
+
+class ResendTest : public NetTest {
+ protected:
+  // Answers every request but the second, which it reads in full and then drops (closes the
+  // connection unanswered): a server that may have acted on a request before the client lost
+  // the connection.
+  std::string serve_dropping_the_second() {
+    return serve([this](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+      std::lock_guard lock{m};
+      seen.push_back(req.method);
+      if (seen.size() == 2)
+        reply->drop();
+      else
+        reply->respond({200, {}, "ok"});
+    });
+  }
+
+  std::vector<std::string> methods_seen() {
+    std::lock_guard lock{m};
+    return seen;
+  }
+
+  std::mutex m;
+  std::vector<std::string> seen;
+};
+
+}  // namespace
+
+TEST_F(ResendTest, APostThatMayHaveReachedTheServerIsNotSentAgain) {
+  auto base = serve_dropping_the_second();
+  ASSERT_EQ(fetch(get(base + "/")).response.status, 200);  // leaves its connection in the pool
+  auto post = get(base + "/speakings/x/say");
+  post.method = "POST";
+  post.body = "{\"text\":\"hello\"}";
+  auto out = fetch(post);
+  EXPECT_FALSE(out.ok());
+  EXPECT_NE(out.error, net::net_errc::timeout) << out.error_text;
+  EXPECT_EQ(methods_seen(), (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(client->stats().reuses, 1u);  // the POST went on the pooled connection
+}
+
+TEST_F(ResendTest, AGetIsSentAgainOnAFreshConnection) {
+  auto base = serve_dropping_the_second();
+  ASSERT_EQ(fetch(get(base + "/")).response.status, 200);
+  auto out = fetch(get(base + "/again"));
+  ASSERT_TRUE(out.ok()) << out.error_text;
+  EXPECT_EQ(out.response.status, 200);
+  EXPECT_EQ(methods_seen(), (std::vector<std::string>{"GET", "GET", "GET"}));
+  EXPECT_EQ(client->stats().connects, 2u);
+}
+
+// A server's keep-alive timeout closes an idle pooled connection: a POST must not be written
+// into it (it would fail, and may not be sent again) but go on a fresh one.
+TEST_F(NetTest, APooledConnectionTheServerClosedIsNotUsed) {
+  std::mutex m;
+  std::vector<std::string> seen;
+  std::shared_ptr<net::server_reply> first;
+  auto base = serve([&](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    std::lock_guard lock{m};
+    seen.push_back(req.method);
+    if (!first) first = reply;
+    reply->respond({200, {}, "ok"});
+  });
+  ASSERT_EQ(fetch(get(base + "/")).response.status, 200);
+  auto idle = [&] {
+    std::lock_guard lock{m};
+    return first;
+  }();
+  idle->drop();  // answered already: this only closes the connection
+  ASSERT_TRUE(eventually([&] { return idle->closed(); }));
+  auto post = get(base + "/speakings");
+  post.method = "POST";
+  auto out = fetch(post);
+  ASSERT_TRUE(out.ok()) << out.error_text;
+  EXPECT_EQ(out.response.status, 200);
+  std::lock_guard lock{m};
+  EXPECT_EQ(seen, (std::vector<std::string>{"GET", "POST"}));
+  EXPECT_EQ(client->stats().connects, 2u);
+  EXPECT_EQ(client->stats().reuses, 0u);
 }
 
 TEST_F(NetTest, ARequestWithoutAnswerTimesOut) {

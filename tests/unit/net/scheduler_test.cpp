@@ -22,7 +22,8 @@ struct seen_request {
 
 class SchedulerTest : public NetTest {
  protected:
-  // `answer` gives the status for the n-th request (0-based) to a path.
+  // `answer` gives the status for the n-th request (0-based) to a path; 0 reads the request in
+  // full and closes the connection without answering.
   void serve_with(std::function<int(const std::string& path, int n)> answer, std::string retry_after = "1") {
     auto base =
         serve([this, answer, retry_after](net::server_request req, std::shared_ptr<net::server_reply> reply) {
@@ -33,6 +34,7 @@ class SchedulerTest : public NetTest {
             seen.push_back({req.method, req.path()});
           }
           int status = answer(req.path(), n);
+          if (status == 0) return reply->drop();
           net::http_response r{status, {}, "{}"};
           if (status == 429) r.headers.push_back({"Retry-After", retry_after});
           reply->respond(std::move(r));
@@ -229,4 +231,22 @@ TEST_F(SchedulerTest, OnlyIdempotentRequestsAreRetried) {
   EXPECT_EQ(say[0].first, 503);  // a /say is never sent twice
   EXPECT_EQ(counts["/v1.0/speakings/" + id + "/say"], 1);
   EXPECT_EQ(stats.rest_retries_total.value(), 2u);
+}
+
+// The connection is lost after the request was read: a /say may have been spoken, so neither
+// the HTTP client nor the scheduler sends it again; a /stop is idempotent (voipbin-api.md §8)
+// and is sent again.
+TEST_F(SchedulerTest, AfterATransportFailureOnlyIdempotentRequestsAreSentAgain) {
+  serve_with([](const std::string& path, int n) { return n == 0 && !path.ends_with(id) ? 0 : 200; });
+  ASSERT_EQ(run({voipbin::get_call(id)}), (std::vector<std::pair<int, bool>>{{200, false}}));
+  auto say = run({voipbin::say(id, "once")});  // on the GET's kept-alive connection
+  ASSERT_EQ(say.size(), 1u);
+  EXPECT_EQ(say[0].first, 0);  // a transport failure
+  EXPECT_EQ(client->stats().reuses, 1u);
+  auto stop = run({voipbin::stop_speaking(id)});
+  ASSERT_EQ(stop.size(), 1u);
+  EXPECT_EQ(stop[0].first, 200);
+  EXPECT_EQ(counts["/v1.0/speakings/" + id + "/say"], 1);
+  EXPECT_EQ(counts["/v1.0/speakings/" + id + "/stop"], 2);
+  EXPECT_EQ(stats.rest_retries_total.value(), 1u);
 }
