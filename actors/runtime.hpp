@@ -57,6 +57,9 @@ struct agent_options {
   std::chrono::milliseconds false_interruption_timeout{1500};
   bool barge_in_restart = false;  // barge-in stops the speaking and makes a new one (silent on every TTS)
   std::string tts_provider;       // `provider` of POST /speakings; empty: VoIPBIN's default
+  // At start-up, take over the live calls no process here serves, an earlier one's history
+  // rebuilt (DESIGN §8); false also leaves such calls alone after a reconnect.
+  bool adopt_on_start = true;
 };
 
 struct runtime {

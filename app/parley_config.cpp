@@ -95,6 +95,7 @@ parley_config::parley_config() {
       .add(raw.agent_error_prompt, "error-prompt", desc("said when the LLM fails", d.agent_error_prompt))
       .add(raw.agent_max_calls, "max-calls",
            desc("calls handled at once; more are not answered", d.agent_max_calls))
+      .add(raw.agent_adopt_on_start, "adopt-on-start", "take over live calls at start-up (default: true)")
       .add(raw.agent_barge_in, "barge-in",
            desc("what of the caller's speech interrupts the agent: speech, interim or final",
                 d.agent_barge_in))

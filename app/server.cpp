@@ -12,6 +12,7 @@
 #include "actors/brain.hpp"
 #include "actors/gateway.hpp"
 #include "app/admin_routes.hpp"
+#include "app/bool_arguments.hpp"
 #include "app/logging.hpp"
 #include "app/parley_config.hpp"
 #include "app/webhook_register.hpp"
@@ -51,6 +52,8 @@ int run_parley(int argc, char** argv) {
   auto command = parse_webhook_command(argc, argv);
   if (!command.error.empty()) return config_error(command.error);
   bool dump_config = take_dump_config(command.rest);
+  auto bools = take_bool_arguments(command.rest);
+  if (!bools) return config_error(bools.error().message);
   parley_config cfg;
   auto arguments = cfg.normalize_arguments(command.rest);
   std::vector<char*> normalized;
@@ -68,6 +71,7 @@ int run_parley(int argc, char** argv) {
   if (cfg.cli_helptext_printed) return 0;
   if (!cfg.remainder.empty()) return config_error("unexpected argument '" + cfg.remainder.front() + "'");
   apply_environment(cfg.raw);
+  apply_bool_arguments(*bools, cfg.raw);
   cfg.read_scheduler();
   auto validated = validate(cfg.raw, brain_registry::global().names());
   if (!validated) return config_error(validated.error().message);
@@ -140,6 +144,9 @@ int run_parley(int argc, char** argv) {
 
     io.start();
     if (s.events_websocket) ws->start();
+    // With a WebSocket the gateway reconciles once it is subscribed (so nothing starting from
+    // then on is missed); webhooks need no subscription.
+    if (!s.events_websocket) caf::anon_send(gateway, atoms::reconcile_v);
     spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
                  (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
                  s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");

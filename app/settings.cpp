@@ -146,6 +146,7 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("agent.tts-provider", "'" + raw.agent_tts_provider +
                                          "' is not one of elevenlabs, gcp, aws (empty: VoIPBIN's default)");
   s.agent.tts_provider = raw.agent_tts_provider;
+  s.agent.adopt_on_start = raw.agent_adopt_on_start;
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

@@ -51,6 +51,7 @@ struct raw_options {
   double agent_false_interruption_timeout = 1.5;
   std::string agent_barge_in_action = "flush";
   std::string agent_tts_provider;
+  bool agent_adopt_on_start = true;
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "app/bool_arguments.hpp"
+
 using namespace parley;
 
 namespace {
@@ -35,6 +37,15 @@ TEST(Settings, DefaultsWithCredentialsAreValid) {
   EXPECT_EQ(s->admin_listen.port, 9090);
   EXPECT_TRUE(s->events_websocket);
   EXPECT_FALSE(s->events_webhook);
+  EXPECT_TRUE(s->agent.adopt_on_start);
+}
+
+TEST(Settings, AdoptionAtStartCanBeTurnedOff) {
+  auto r = valid();
+  r.agent_adopt_on_start = false;
+  auto s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_FALSE(s->agent.adopt_on_start);
 }
 
 TEST(Settings, EachErrorNamesItsOption) {
@@ -145,4 +156,33 @@ TEST(Settings, SchedulerValuesAreChecked) {
   r.scheduler_policy = "stealing";
   r.scheduler_max_threads = 4;
   EXPECT_EQ(error_of(r), "<valid>");
+}
+
+// CAF 0.17 refuses `--name=false` for a bool option; parley takes it as the INI file does.
+TEST(BoolArguments, TrueAndFalseAreTakenOutAndAppliedInOrder) {
+  std::vector<std::string> texts = {"parley",
+                                    "--agent.adopt-on-start=false",
+                                    "--agent.greeting=false",
+                                    "--agent.adopt-on-start='true'",
+                                    "--agent.adopt-on-start=\"false\"",
+                                    "--agent.adopt-on-start"};
+  std::vector<char*> args;
+  for (auto& t : texts) args.push_back(t.data());
+  auto taken = take_bool_arguments(args);
+  ASSERT_TRUE(taken) << taken.error().message;
+  ASSERT_EQ(args.size(), 3u);  // a string option and CAF's bare flag stay for CAF
+  EXPECT_STREQ(args[1], "--agent.greeting=false");
+  EXPECT_STREQ(args[2], "--agent.adopt-on-start");
+  ASSERT_EQ(taken->size(), 3u);
+  raw_options raw;
+  apply_bool_arguments(*taken, raw);
+  EXPECT_FALSE(raw.agent_adopt_on_start);  // the last one wins
+}
+
+TEST(BoolArguments, AnythingButTrueOrFalseIsRefused) {
+  std::string text = "--agent.adopt-on-start=0";
+  std::vector<char*> args = {text.data()};
+  auto taken = take_bool_arguments(args);
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().message, "agent.adopt-on-start: '0' is not true or false");
 }
