@@ -10,6 +10,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
 CAF_ADD_ATOM(parley, parley::atoms, frame, "frame")
 CAF_ADD_ATOM(parley, parley::atoms, ws_up, "ws_up")
 CAF_ADD_ATOM(parley, parley::atoms, ws_down, "ws_down")
+// app -> gateway: look for live calls to take (at start-up without a WebSocket)
+CAF_ADD_ATOM(parley, parley::atoms, reconcile, "reconcile")
 // gateway <-> supervisor
 CAF_ADD_ATOM(parley, parley::atoms, voice, "voice")
 CAF_ADD_ATOM(parley, parley::atoms, hangup, "hangup")

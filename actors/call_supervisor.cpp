@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <limits>
+#include <unordered_set>
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
@@ -13,8 +14,10 @@
 #include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/playout_tracker.hpp"
+#include "protocol/transcript_history.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_requests.hpp"
+#include "protocol/voipbin_resources.hpp"
 
 namespace parley {
 
@@ -93,9 +96,17 @@ struct supervisor_state {
   bool greeted = false;
   bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
   bool ended = false;        // sessions are being stopped
+  // Adopting a call an earlier process served (DESIGN §8): the conversation is rebuilt from
+  // VoIPBIN's transcripts first; what the call says meanwhile waits in `held_voice`.
+  bool restoring = false;
+  std::string restore_from;  // the adopted transcribe id
+  std::vector<voipbin::transcript> restored;
+  std::unordered_set<std::string> restored_ids;
+  std::vector<voice_event> held_voice;
 };
 
 constexpr uint64_t hangup_tag = 1;
+constexpr uint64_t transcripts_tag = 2;
 constexpr std::size_t kept_turns = 32;
 constexpr auto greeting_wait = std::chrono::seconds(3);
 
@@ -402,6 +413,78 @@ void greet(supervisor_ptr self) {
   }
 }
 
+void on_voice(supervisor_ptr self, voice_event& v) {
+  auto& st = self->state;
+  if (st.now == phase::ending) return;
+  if (st.restoring) {
+    st.held_voice.push_back(std::move(v));
+    return;
+  }
+  auto kind = static_cast<turn::signal>(v.kind);
+  if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
+  on_caller_voice(self, kind, v.text, v.received_ns);
+}
+
+int64_t now_ns() {
+  return clock_type::now().time_since_epoch().count();
+}
+
+// The history is back: go on where the call stopped, then hear what came meanwhile.
+void finish_restore(supervisor_ptr self, bool complete) {
+  auto& st = self->state;
+  st.restoring = false;
+  auto earlier = voipbin::history_from_transcripts(std::move(st.restored));
+  st.restored.clear();
+  if (st.now == phase::ending) return;  // it hung up meanwhile
+  spdlog::info("call {}: adopted with {} earlier messages{}", st.call_id, earlier.size(),
+               complete ? "" : " (the transcripts could not all be read)");
+  bool spoken = !earlier.empty();
+  for (auto& m : earlier) st.history.push_back(std::move(m));
+  if (!spoken && complete) {
+    st.greeted = false;  // nothing had been said yet: the call starts now
+    greet(self);
+  } else if (spoken && st.history.back().role == "user") {
+    // The caller spoke last and was never answered (the earlier process died first).
+    st.user_index = st.history.size() - 1;
+    start_reply(self);
+    think(self, now_ns());
+  } else {
+    st.now = phase::listening;
+    arm_silence_timer(self);
+  }
+  auto held = std::exchange(st.held_voice, {});
+  for (auto& v : held) {
+    // A final that is in the transcripts already is part of the history.
+    if (!v.transcript_id.empty() && st.restored_ids.count(v.transcript_id)) continue;
+    on_voice(self, v);
+  }
+  st.restored_ids.clear();
+}
+
+void on_transcripts(supervisor_ptr self, const http_reply& r) {
+  auto& st = self->state;
+  if (!st.restoring) return;
+  auto page = r.ok() ? voipbin::parse_transcript_page(r.body)
+                     : result<voipbin::page<voipbin::transcript>>(fail(r.error));
+  if (!page) {
+    spdlog::warn("call {}: transcripts of {} unavailable: {} {}", st.call_id, st.restore_from, r.status,
+                 page.error().message);
+    return finish_restore(self, false);
+  }
+  bool fresh = false;
+  for (auto& t : page->items)
+    if (t.transcribe_id == st.restore_from && st.restored_ids.insert(t.id).second) {
+      st.restored.push_back(std::move(t));
+      fresh = true;
+    }
+  // Every page. GET /transcripts of the 2026-08 snapshot ignores page_token and answers the
+  // first page again (voipbin-api.md §3): a page with nothing new ends the listing.
+  if (fresh && !page->next_page_token.empty())
+    return send_rest(*st.rt, self->address(), transcripts_tag,
+                     voipbin::list_transcripts(st.restore_from, page->next_page_token));
+  finish_restore(self, true);
+}
+
 bool children_gone(const supervisor_state& st) {
   return !st.transcribe && !st.speaking && !st.brain;
 }
@@ -413,20 +496,31 @@ void keep_turn_stamps(supervisor_state& st) {
 }
 
 caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
-                              caf::actor_addr gateway) {
+                              caf::actor_addr gateway, std::string adopt_transcribe_id) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
   st.gateway = std::move(gateway);
   if (!st.rt->agent.system_prompt.empty())
     st.history.push_back({"system", st.rt->agent.system_prompt, false});
-  st.transcribe = spawn_transcribe(self, st.rt, st.call_id);
+  st.transcribe = spawn_transcribe(self, st.rt, st.call_id, adopt_transcribe_id);
+  // An adopted call's live speaking session is found and reused by the speaking actor (a new
+  // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
-  spdlog::info("call {}: answering", st.call_id);
-  // The greeting waits until transcription listens, so the caller can interrupt it and its
-  // playout is heard back; if transcription never comes, it goes anyway.
-  self->delayed_send(self, greeting_wait, atoms::greet_v);
+  if (!adopt_transcribe_id.empty()) {
+    spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}", st.call_id,
+                 adopt_transcribe_id);
+    st.restoring = true;
+    st.greeted = true;  // unless the transcripts show that nothing was said yet
+    st.restore_from = std::move(adopt_transcribe_id);
+    send_rest(*st.rt, self->address(), transcripts_tag, voipbin::list_transcripts(st.restore_from));
+  } else {
+    spdlog::info("call {}: answering", st.call_id);
+    // The greeting waits until transcription listens, so the caller can interrupt it and its
+    // playout is heard back; if transcription never comes, it goes anyway.
+    self->delayed_send(self, greeting_wait, atoms::greet_v);
+  }
 
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -459,13 +553,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   });
 
   return {
-      [=](atoms::voice, voice_event& v) {
-        auto& st = self->state;
-        if (st.now == phase::ending) return;
-        auto kind = static_cast<turn::signal>(v.kind);
-        if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
-        on_caller_voice(self, kind, v.text, v.received_ns);
-      },
+      [=](atoms::voice, voice_event& v) { on_voice(self, v); },
       [=](atoms::llm_written, uint64_t epoch, int64_t at_ns) {
         auto& st = self->state;
         if (epoch != st.epoch || st.stamps.event == clock_type::time_point{}) return;
@@ -604,7 +692,8 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       },
       [=](atoms::hangup_call) { hang_up(self); },
       [=](atoms::wrap_up) { wrap_up(self); },
-      [=](atoms::rest, uint64_t, const http_reply& r) {
+      [=](atoms::rest, uint64_t tag, const http_reply& r) {
+        if (tag == transcripts_tag) return on_transcripts(self, r);
         if (!r.ok())
           spdlog::warn("call {}: hangup failed: {} {}", self->state.call_id, r.status,
                        r.error.empty() ? r.body : r.error);
@@ -620,9 +709,9 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
 }  // namespace
 
 caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
-                                 std::string call_id) {
+                                 std::string call_id, std::string adopt_transcribe_id) {
   return gateway->spawn<caf::monitored>(call_supervisor, std::move(rt), std::move(call_id),
-                                        gateway->address());
+                                        gateway->address(), std::move(adopt_transcribe_id));
 }
 
 }  // namespace parley

@@ -19,7 +19,10 @@
 
 namespace parley {
 
+// With `adopt_transcribe_id`, an earlier process served the call: the supervisor takes over
+// that live transcription instead of starting one, rebuilds the conversation from its
+// transcripts and goes on from there (no greeting unless nothing had been said).
 caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
-                                 std::string call_id);
+                                 std::string call_id, std::string adopt_transcribe_id = {});
 
 }  // namespace parley

@@ -17,8 +17,9 @@
 
 namespace parley {
 
+// With `existing_id`, the actor takes over that live session instead of creating one.
 caf::actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
-                            std::string call_id);
+                            std::string call_id, std::string existing_id = {});
 caf::actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
                           std::string call_id);
 

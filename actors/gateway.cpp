@@ -64,10 +64,18 @@ struct gateway_state {
   recent_set seen{8192};
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
-  // Reconciliation after a reconnect: what each REST answer is about.
-  enum class check { call, call_list, transcribe };
-  std::unordered_map<uint64_t, std::pair<check, std::string>> checks;
+  // Reconciliation (at start-up and after a reconnect): what each REST answer is about.
+  enum class check { call, call_list, transcribe, call_transcribes };
+  struct pending {
+    check kind;
+    std::string id;
+    uint64_t listing = 0;  // call_list: the listing it belongs to
+  };
+  std::unordered_map<uint64_t, pending> checks;
   uint64_t next_tag = 0;
+  uint64_t listing = 0;                     // the call listing in progress; older ones are dropped
+  std::unordered_set<std::string> listed;   // calls the listing in progress has seen
+  std::unordered_set<std::string> looking;  // live calls whose transcriptions are being looked up
   bool connected_before = false;
   bool draining = false;  // no new calls; live ones go on
   bool shutting_down = false;
@@ -95,35 +103,44 @@ void log_rejected(gateway_state& st, const std::string& reason, std::size_t byte
     spdlog::debug("frame ignored: {} ({} bytes)", reason, bytes);
 }
 
-void on_call(gateway_ptr self, const voipbin::call& c) {
+// Takes on a call that reached `progressing`, within agent.max-calls. With `transcribe_id`, an
+// earlier process served the call: its supervisor adopts that live transcription and rebuilds
+// the conversation from it (DESIGN §8).
+void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id) {
   auto& st = self->state;
-  auto it = st.calls.find(c.id);
-  if (c.status == "progressing") {
-    if (it != st.calls.end() || st.shutting_down) return;
-    if (st.draining) {  // another parley takes it
-      spdlog::info("call {}: not answered, parley is draining", c.id);
-      return;
-    }
-    if (st.ended.contains(c.id)) {  // events arrive in any order: it hung up already
-      st.rt->stats->events_unroutable_total.inc();
-      spdlog::debug("call {}: progressing after its hangup, ignored", c.id);
-      return;
-    }
-    if (st.calls.size() >= st.rt->agent.max_calls) {
-      st.rt->stats->calls_rejected_total.inc();
-      spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", c.id, st.rt->agent.max_calls);
-      return;
-    }
-    auto sup = spawn_call_supervisor(self, st.rt, c.id);
-    st.call_of[sup.address()] = c.id;
-    st.calls.emplace(c.id, std::move(sup));
-    st.rt->stats->calls_total.inc();
-    st.rt->stats->active_calls.add(1);
+  if (st.calls.count(call_id) || st.shutting_down) return;
+  if (st.draining) {  // another parley takes it
+    spdlog::info("call {}: not answered, parley is draining", call_id);
     return;
   }
+  if (st.ended.contains(call_id)) {  // events arrive in any order: it hung up already
+    st.rt->stats->events_unroutable_total.inc();
+    spdlog::debug("call {}: progressing after its hangup, ignored", call_id);
+    return;
+  }
+  if (st.calls.size() >= st.rt->agent.max_calls) {
+    st.rt->stats->calls_rejected_total.inc();
+    spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", call_id, st.rt->agent.max_calls);
+    return;
+  }
+  auto sup = spawn_call_supervisor(self, st.rt, call_id, transcribe_id);
+  st.call_of[sup.address()] = call_id;
+  st.calls.emplace(call_id, std::move(sup));
+  if (!transcribe_id.empty()) {
+    // Routed at once: what the caller says while the history loads waits in the supervisor.
+    st.transcribe_call[transcribe_id] = call_id;
+    st.rt->stats->calls_adopted_total.inc();
+  }
+  st.rt->stats->calls_total.inc();
+  st.rt->stats->active_calls.add(1);
+}
+
+void on_call(gateway_ptr self, const voipbin::call& c) {
+  auto& st = self->state;
+  if (c.status == "progressing") return admit(self, c.id, {});
   if (c.status == "terminating" || c.status == "canceling" || c.status == "hangup") {
     st.ended.insert(c.id);
-    if (it != st.calls.end()) self->send(it->second, atoms::hangup_v);
+    if (auto it = st.calls.find(c.id); it != st.calls.end()) self->send(it->second, atoms::hangup_v);
   }
 }
 
@@ -158,7 +175,7 @@ void on_event(gateway_ptr self, voipbin::event& ev, int64_t received_ns) {
       auto& t = std::get<voipbin::transcript>(ev.resource);
       // `out` is the agent's own voice (§7.2): what the caller has heard.
       voice_event v{static_cast<int32_t>(turn::signal::final_transcript), t.direction == "out",
-                    std::move(t.message), received_ns};
+                    std::move(t.message), received_ns, t.id};
       if (auto sup = route(t.transcribe_id))
         self->send(sup, atoms::voice_v, std::move(v));
       else
@@ -189,50 +206,116 @@ void on_event(gateway_ptr self, voipbin::event& ev, int64_t received_ns) {
   }
 }
 
-// Events sent while the WebSocket was down are lost (voipbin-api.md §6.2): ask VoIPBIN how the
-// calls parley holds are doing, whether their transcription still runs, and which calls
-// reached `progressing` meanwhile.
-void reconcile(gateway_ptr self) {
+void ask(gateway_ptr self, gateway_state::check kind, const std::string& id, const voipbin::rest_request& r,
+         uint64_t listing = 0) {
   auto& st = self->state;
-  auto ask = [&](gateway_state::check kind, const std::string& id, const voipbin::rest_request& r) {
-    auto tag = ++st.next_tag;
-    st.checks[tag] = {kind, id};
-    send_rest(*st.rt, self->address(), tag, r);
-  };
-  spdlog::info("reconnected: checking {} calls and looking for calls missed meanwhile", st.calls.size());
-  for (const auto& [id, _] : st.calls) ask(gateway_state::check::call, id, voipbin::get_call(id));
+  auto tag = ++st.next_tag;
+  st.checks[tag] = {kind, id, listing};
+  send_rest(*st.rt, self->address(), tag, r);
+}
+
+// Events sent while the WebSocket was down are lost (voipbin-api.md §6.2), and a process that
+// starts has seen none: ask VoIPBIN how the calls parley holds are doing, whether their
+// transcription still runs, and which live calls no one here serves (DESIGN §8). With one
+// parley per customer, a call is served if this process holds it.
+void reconcile(gateway_ptr self, bool startup) {
+  auto& st = self->state;
+  if (startup)
+    spdlog::info("starting: looking for live calls to take over");
+  else
+    spdlog::info("reconnected: checking {} calls and looking for calls missed meanwhile", st.calls.size());
+  for (const auto& [id, _] : st.calls) ask(self, gateway_state::check::call, id, voipbin::get_call(id));
   for (const auto& [tid, _] : st.transcribe_call)
-    ask(gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
-  ask(gateway_state::check::call_list, "", voipbin::list_calls());
+    ask(self, gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
+  st.listed.clear();
+  ask(self, gateway_state::check::call_list, "", voipbin::list_calls(), ++st.listing);
+}
+
+// A live call this process does not hold. Whether its transcription runs tells whether an
+// earlier process served it (VoIPBIN keeps a call's sessions when their client dies).
+void consider(gateway_ptr self, const std::string& call_id) {
+  auto& st = self->state;
+  if (st.calls.count(call_id) || st.ended.contains(call_id) || !st.looking.insert(call_id).second) return;
+  // One page: a call has few transcriptions and the live one is among the newest.
+  ask(self, gateway_state::check::call_transcribes, call_id, voipbin::list_transcribes_of(call_id));
+}
+
+void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
+  auto& st = self->state;
+  if (listing != st.listing) return;  // a newer listing took over
+  auto page = r.ok() ? voipbin::parse_call_page(r.body) : result<voipbin::page<voipbin::call>>(fail(r.error));
+  if (!page) {
+    spdlog::warn("reconcile: call list unavailable: {} {}", r.status, page.error().message);
+    return;
+  }
+  bool fresh = false;
+  for (const auto& c : page->items) {
+    if (!st.listed.insert(c.id).second) continue;
+    fresh = true;
+    if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id) consider(self, c.id);
+  }
+  // Every page: a live call can be anywhere in the customer's history, which has no status
+  // filter (voipbin-api.md §4.3). GETs wait behind all other requests in the scheduler, so this
+  // stays within the rate limit. A page with nothing new ends it as well: a server that ignored
+  // page_token would answer the first page for ever (§3).
+  if (fresh && !page->next_page_token.empty()) {
+    ask(self, gateway_state::check::call_list, "", voipbin::list_calls(page->next_page_token), listing);
+    return;
+  }
+  spdlog::debug("reconcile: {} calls listed", st.listed.size());
+  st.listed.clear();
+}
+
+void on_call_transcribes(gateway_ptr self, const std::string& call_id, const http_reply& r) {
+  auto& st = self->state;
+  st.looking.erase(call_id);
+  if (st.calls.count(call_id)) return;  // its progressing event came meanwhile
+  auto page = r.ok() ? voipbin::parse_transcribe_page(r.body)
+                     : result<voipbin::page<voipbin::transcribe>>(fail(r.error));
+  bool adopt = st.rt->agent.adopt_on_start;
+  if (!page) {
+    spdlog::warn("call {}: its transcriptions are unknown ({} {}); {}", call_id, r.status,
+                 page.error().message, adopt ? "answering it as a new call" : "left alone");
+    if (adopt) admit(self, call_id, {});
+    return;
+  }
+  const voipbin::transcribe* live = nullptr;
+  for (const auto& t : page->items)
+    if (t.reference_id == call_id && t.status == "progressing" &&
+        (!live || t.language == st.rt->agent.language))
+      live = &t;
+  if (!live) return admit(self, call_id, {});  // nobody served it: missed while parley was away
+  if (!adopt) {
+    spdlog::info("call {}: served before (transcribe {} runs); left alone, agent.adopt-on-start is false",
+                 call_id, live->id);
+    return;
+  }
+  spdlog::info("call {}: adopting it; its transcribe {} still runs", call_id, live->id);
+  admit(self, call_id, live->id);
 }
 
 void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
   auto& st = self->state;
   auto it = st.checks.find(tag);
   if (it == st.checks.end()) return;
-  auto [kind, id] = it->second;
+  auto p = std::move(it->second);
   st.checks.erase(it);
   if (st.shutting_down) return;
-  switch (kind) {
+  switch (p.kind) {
     case gateway_state::check::call: {
       auto c = r.ok() ? voipbin::parse_call(r.body) : result<voipbin::call>(fail(""));
       if (c) return on_call(self, *c);
-      if (r.status == 404) on_call(self, voipbin::call{id, st.rt->voipbin.customer_id, "hangup", "", ""});
+      if (r.status == 404) on_call(self, voipbin::call{p.id, st.rt->voipbin.customer_id, "hangup", "", ""});
       return;
     }
     case gateway_state::check::call_list:
-      if (auto list =
-              r.ok() ? voipbin::parse_call_list(r.body) : result<std::vector<voipbin::call>>(fail(""))) {
-        for (const auto& c : *list)
-          if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id) on_call(self, c);
-      } else {
-        spdlog::warn("reconcile: call list unavailable: {} {}", r.status, r.error);
-      }
-      return;
+      return on_call_page(self, p.listing, r);
+    case gateway_state::check::call_transcribes:
+      return on_call_transcribes(self, p.id, r);
     case gateway_state::check::transcribe: {
       auto t = r.ok() ? voipbin::parse_transcribe(r.body) : result<voipbin::transcribe>(fail(""));
       if (!t || t->status != "done") return;
-      auto call = st.transcribe_call.find(id);
+      auto call = st.transcribe_call.find(p.id);
       if (call == st.transcribe_call.end()) return;
       if (auto sup = st.calls.find(call->second); sup != st.calls.end())
         self->send(sup->second, atoms::transcribe_done_v);
@@ -263,7 +346,14 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
         if (st.rt->ws_send) st.rt->ws_send(sub.dump());
         if (st.rt->ready) st.rt->ready->websocket_subscribed = true;
         spdlog::info("VoIPBIN WebSocket connected; subscribed");
-        if (std::exchange(st.connected_before, true)) reconcile(self);
+        if (std::exchange(st.connected_before, true))
+          reconcile(self, false);
+        else if (st.rt->agent.adopt_on_start)
+          reconcile(self, true);  // subscribed first: nothing that starts from now on is missed
+      },
+      // Start-up without a WebSocket (events.mode=webhook).
+      [=](atoms::reconcile) {
+        if (self->state.rt->agent.adopt_on_start) reconcile(self, true);
       },
       [=](atoms::rest, uint64_t tag, const http_reply& r) { on_check(self, tag, r); },
       [=](atoms::ws_down, const std::string& why) {

@@ -1,8 +1,11 @@
 #pragma once
 // The gateway (DESIGN §3): one per process. Turns VoIPBIN frames into typed events, drops
-// duplicates, admits calls (agent.max-calls) and routes events to their call supervisor.
+// duplicates, admits calls (agent.max-calls) and routes events to their call supervisor. At
+// start-up and after a reconnect it reconciles with VoIPBIN's REST API: live calls no one here
+// serves are taken, those an earlier process served adopted (DESIGN §8, agent.adopt-on-start).
 //
-//   in   (ws_up_atom)                     the WebSocket is connected: subscribe
+//   in   (ws_up_atom)                     the WebSocket is connected: subscribe, then reconcile
+//        (reconcile_atom)                 start-up without a WebSocket: reconcile
 //        (ws_down_atom, std::string why)  the WebSocket is gone
 //        (frame_atom, std::string)        one frame (WebSocket text or webhook body)
 //        (route_atom, transcribe_id, call_id)   from a supervisor

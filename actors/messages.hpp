@@ -28,15 +28,16 @@ typename Inspector::result_type inspect(Inspector& f, http_reply& x) {
 
 // A speech event or transcript of a call, routed by the gateway to its supervisor (DESIGN §4).
 struct voice_event {
-  int32_t kind = 0;         // turn::signal: speech started, interim, final transcript
-  bool agent = false;       // direction `out`: the agent's own voice coming back
-  std::string text;         // empty for speech started
-  int64_t received_ns = 0;  // steady clock, when parley read the event
+  int32_t kind = 0;             // turn::signal: speech started, interim, final transcript
+  bool agent = false;           // direction `out`: the agent's own voice coming back
+  std::string text;             // empty for speech started
+  int64_t received_ns = 0;      // steady clock, when parley read the event
+  std::string transcript_id{};  // a final transcript's id: an adopted call sees it once (DESIGN §8)
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, voice_event& x) {
-  return f(caf::meta::type_name("voice_event"), x.kind, x.agent, x.text, x.received_ns);
+  return f(caf::meta::type_name("voice_event"), x.kind, x.agent, x.text, x.received_ns, x.transcript_id);
 }
 
 template <class Inspector>

@@ -63,6 +63,9 @@ struct agent_options {
   std::chrono::milliseconds drain_timeout{30000};
   std::string drain_message;
   bool drain_release = false;
+  // At start-up, take over the live calls no process here serves, an earlier one's history
+  // rebuilt (DESIGN §8); false also leaves such calls alone after a reconnect.
+  bool adopt_on_start = true;
 };
 
 struct runtime {

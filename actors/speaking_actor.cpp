@@ -5,9 +5,9 @@
 // Recovery (voipbin-api.md §4.1, §7.1):
 // - /say answers 404: the session was stopped behind parley's back. Create a new one and
 //   say the text there.
-// - POST /speakings answers 500: usually one is already live for the call. Find it in
-//   GET /speakings and reuse it; if it is still `initiating`, poll it until `active` (bounded),
-//   else stop it and create a new one.
+// - POST /speakings answers 500: usually one is already live for the call (an earlier process
+//   left it, DESIGN §8). Find it in GET /speakings, page by page, and reuse it; if it is still
+//   `initiating`, poll it until `active` (bounded), else stop it and create a new one.
 // - The actor ends without having stopped its session (the supervisor died, was killed, or
 //   an exception escaped): the session is stopped on the way out.
 
@@ -16,6 +16,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <unordered_set>
 
 #include "actors/atoms.hpp"
 #include "actors/children.hpp"
@@ -112,6 +113,7 @@ struct speaking_state {
   int polls = 0;
   int recreations = 0;
   std::string polling_id;
+  std::unordered_set<std::string> listed;  // speakings seen while looking for the call's live one
   std::shared_ptr<live_session> live;
 };
 
@@ -214,6 +216,7 @@ void on_create(speaking_actor_ptr self, const http_reply& r) {
                r.error.empty() ? r.body : r.error);
   if (r.status >= 500) {
     // Most likely a live session exists already for this call: look for it.
+    st.listed.clear();
     send_rest(*st.rt, self->address(), list_tag, voipbin::list_speakings());
     return;
   }
@@ -224,20 +227,34 @@ void on_create(speaking_actor_ptr self, const http_reply& r) {
 
 void on_list(speaking_actor_ptr self, const http_reply& r) {
   auto& st = self->state;
-  auto list =
-      r.ok() ? voipbin::parse_speaking_list(r.body) : result<std::vector<voipbin::speaking>>(fail(""));
-  if (list) {
-    for (const auto& s : *list) {  // newest first
+  auto page =
+      r.ok() ? voipbin::parse_speaking_page(r.body) : result<voipbin::page<voipbin::speaking>>(fail(""));
+  if (page) {
+    bool fresh = false;
+    for (const auto& s : page->items) {  // newest first
+      if (!st.listed.insert(s.id).second) continue;
+      fresh = true;
       if (s.reference_id != st.call_id) continue;
-      if (s.status == "active") return adopt(self, s.id, "reused (it was live already)");
+      if (s.status == "active") {
+        st.listed.clear();
+        return adopt(self, s.id, "reused (it was live already)");
+      }
       if (s.status == "initiating") {
+        st.listed.clear();
         st.polling_id = s.id;
         st.polls = 0;
         self->delayed_send(self, std::chrono::milliseconds(200), atoms::poll_v);
         return;
       }
     }
+    // The list has no filter (§4.1): the call's session may be on a later page. A page with
+    // nothing new ends the search (a server ignoring page_token repeats the first, §3).
+    if (fresh && !page->next_page_token.empty()) {
+      send_rest(*st.rt, self->address(), list_tag, voipbin::list_speakings(page->next_page_token));
+      return;
+    }
   }
+  st.listed.clear();
   retry_create_later(self);
 }
 

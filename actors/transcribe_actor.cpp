@@ -1,5 +1,6 @@
-// Owns the call's VoIPBIN transcribe session: creates it when the call starts and stops it
-// when the call ends (voipbin-api.md §4.2, §7.2).
+// Owns the call's VoIPBIN transcribe session: creates it when the call starts (or takes over
+// the one an earlier process left running) and stops it when the call ends (voipbin-api.md
+// §4.2, §7.2).
 
 #include <spdlog/spdlog.h>
 #include <caf/all.hpp>
@@ -47,7 +48,7 @@ void adopt(transcribe_actor_ptr self, const std::string& id, const char* how) {
 }
 
 caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const runtime> rt,
-                               std::string call_id, caf::actor_addr parent) {
+                               std::string call_id, caf::actor_addr parent, std::string existing_id) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
@@ -59,7 +60,10 @@ caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const 
     send_rest(*st.rt, self->address(), create_tag,
               voipbin::create_transcribe(st.call_id, st.rt->agent.language));
   };
-  create();
+  if (existing_id.empty())
+    create();
+  else
+    adopt(self, existing_id, "taken over from an earlier process");
   return {
       [=](atoms::rest, uint64_t tag, http_reply& r) {
         auto& st = self->state;
@@ -82,9 +86,9 @@ caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const 
               self->delayed_send(self, std::chrono::seconds(1), atoms::retry_v);
             return;
           case list_tag:
-            if (auto list = r.ok() ? voipbin::parse_transcribe_list(r.body)
-                                   : result<std::vector<voipbin::transcribe>>(fail(""))) {
-              for (const auto& t : *list)
+            if (auto list = r.ok() ? voipbin::parse_transcribe_page(r.body)
+                                   : result<voipbin::page<voipbin::transcribe>>(fail(""))) {
+              for (const auto& t : list->items)
                 if (t.reference_id == st.call_id && t.status == "progressing" &&
                     t.language == st.rt->agent.language)
                   return adopt(self, t.id, "adopted (it was progressing already)");
@@ -119,9 +123,9 @@ caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const 
 }  // namespace
 
 caf::actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
-                            std::string call_id) {
-  return parent->spawn<caf::monitored>(transcribe_actor, std::move(rt), std::move(call_id),
-                                       parent->address());
+                            std::string call_id, std::string existing_id) {
+  return parent->spawn<caf::monitored>(transcribe_actor, std::move(rt), std::move(call_id), parent->address(),
+                                       std::move(existing_id));
 }
 
 }  // namespace parley

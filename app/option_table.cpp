@@ -66,6 +66,8 @@ std::vector<option_spec> make_table() {
           "flush (cheap; ElevenLabs may play on briefly) or restart (silent on every TTS)"),
       opt("agent.tts-provider", &r::agent_tts_provider,
           "VoIPBIN TTS provider: elevenlabs, gcp or aws; empty = VoIPBIN's choice"),
+      opt("agent.adopt-on-start", &r::agent_adopt_on_start,
+          "take over live calls no one serves at start-up, with their history"),
       opt("agent.drain-timeout", &r::agent_drain_timeout,
           "seconds live calls go on after SIGTERM before the drain message"),
       opt("agent.drain-message", &r::agent_drain_message,
@@ -194,12 +196,13 @@ std::optional<std::string> parse_decimal(std::string_view in, double& out) {
 }
 
 std::optional<std::string> parse_flag(std::string_view in, bool& out) {
-  auto text = trim(in);
+  std::string text;
+  if (auto err = parse_text(in, text)) return err;
   for (auto yes : {"true", "yes", "on", "1"})
     if (text == yes) return out = true, std::nullopt;
   for (auto no : {"false", "no", "off", "0"})
     if (text == no) return out = false, std::nullopt;
-  return "'" + std::string(text) + "' is not true or false";
+  return "'" + text + "' is not true or false";
 }
 
 std::string quoted(const std::string& text) {

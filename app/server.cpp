@@ -146,6 +146,9 @@ int run_parley(int argc, char** argv) {
     io.start();
     if (webhook) ready.webhook_listening = true;
     if (s.events_websocket) ws->start();
+    // With a WebSocket the gateway reconciles once it is subscribed (so nothing starting from
+    // then on is missed); webhooks need no subscription.
+    if (!s.events_websocket) caf::anon_send(gateway, atoms::reconcile_v);
     spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
                  (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
                  s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");

@@ -146,6 +146,7 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (raw.agent_drain_action != "hangup" && raw.agent_drain_action != "release")
     return bad("agent.drain-action", "'" + raw.agent_drain_action + "' is not one of hangup, release");
   s.agent.drain_release = raw.agent_drain_action == "release";
+  s.agent.adopt_on_start = raw.agent_adopt_on_start;
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

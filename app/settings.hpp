@@ -56,6 +56,7 @@ struct raw_options {
   double agent_drain_timeout = 30;
   std::string agent_drain_message = "Sorry, I have to go now. Goodbye!";
   std::string agent_drain_action = "hangup";
+  bool agent_adopt_on_start = true;
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";

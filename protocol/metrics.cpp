@@ -57,6 +57,9 @@ std::string metrics::render() const {
   c("parley_calls_total", "Calls taken on.", calls_total.value());
   c("parley_calls_rejected_total", "Calls refused because agent.max-calls was reached.",
     calls_rejected_total.value());
+  c("parley_calls_adopted_total",
+    "Calls an earlier process served, taken over at start-up or after a reconnect, history rebuilt.",
+    calls_adopted_total.value());
   c("parley_turns_total", "Caller turns answered by the agent.", turns_total.value());
   c("parley_bargeins_total", "Agent replies interrupted by the caller.", bargeins_total.value());
   c("parley_bargeins_false_total", "Barge-ins that brought no words; the agent said the rest again.",

@@ -60,6 +60,7 @@ struct metrics {
   gauge active_calls;
   counter calls_total;
   counter calls_rejected_total;  // over agent.max-calls
+  counter calls_adopted_total;   // taken over with their live transcription (DESIGN §8)
   counter turns_total;
   counter bargeins_total;
   counter bargeins_false_total;  // barge-ins that brought no words: the agent resumed

@@ -24,8 +24,8 @@ transcribe transcribe_from_json(const nlohmann::json& j) {
 }
 
 transcript transcript_from_json(const nlohmann::json& j) {
-  return transcript{str(j, "id"), str(j, "customer_id"), str(j, "transcribe_id"), str(j, "direction"),
-                    str(j, "message")};
+  return transcript{str(j, "id"),      str(j, "customer_id"),   str(j, "transcribe_id"), str(j, "direction"),
+                    str(j, "message"), str(j, "tm_transcript"), str(j, "tm_create")};
 }
 
 speech speech_from_json(const nlohmann::json& j) {

@@ -2,9 +2,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/url.hpp"
+
 namespace parley::voipbin {
 
 namespace {
+// A list request: `page_size` at the API's maximum, and the page to continue from (§3).
+std::string paged(std::string path, std::string_view page_token) {
+  path += path.find('?') == std::string::npos ? '?' : '&';
+  path += "page_size=100";
+  if (!page_token.empty()) path += "&page_token=" + percent_encode(page_token);
+  return path;
+}
+
 std::string id_path(std::string_view collection, std::string_view id, std::string_view action) {
   std::string p = "/";
   p += collection;
@@ -58,16 +68,16 @@ rest_request get_call(std::string_view id) {
   return {"GET", id_path("calls", id, ""), ""};
 }
 
-rest_request list_calls() {
-  return {"GET", "/calls?page_size=100", ""};
+rest_request list_calls(std::string_view page_token) {
+  return {"GET", paged("/calls", page_token), ""};
 }
 
 rest_request get_transcribe(std::string_view id) {
   return {"GET", id_path("transcribes", id, ""), ""};
 }
 
-rest_request list_speakings() {
-  return {"GET", "/speakings?page_size=100", ""};
+rest_request list_speakings(std::string_view page_token) {
+  return {"GET", paged("/speakings", page_token), ""};
 }
 
 rest_request get_speaking(std::string_view id) {
@@ -76,6 +86,10 @@ rest_request get_speaking(std::string_view id) {
 
 rest_request list_transcribes_of(std::string_view call_id) {
   return {"GET", "/transcribes?reference_type=call&reference_id=" + std::string(call_id), ""};
+}
+
+rest_request list_transcripts(std::string_view transcribe_id, std::string_view page_token) {
+  return {"GET", paged("/transcripts?transcribe_id=" + percent_encode(transcribe_id), page_token), ""};
 }
 
 }  // namespace parley::voipbin

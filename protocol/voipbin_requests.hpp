@@ -27,15 +27,20 @@ rest_request say(std::string_view speaking_id, std::string_view text);
 rest_request flush_speaking(std::string_view speaking_id);
 rest_request stop_speaking(std::string_view speaking_id);
 rest_request hangup_call(std::string_view call_id);
-// The first page (100, newest first) of the customer's speakings; the API has no filter.
-rest_request list_speakings();
+// One page (100, newest first) of the customer's speakings; the API has no filter. An empty
+// `page_token` asks for the first page; the next is named by the answer's next_page_token (§3).
+rest_request list_speakings(std::string_view page_token = {});
 rest_request get_speaking(std::string_view speaking_id);
 rest_request get_call(std::string_view call_id);
-// The first page (100, newest first) of the customer's calls.
-rest_request list_calls();
+// One page (100, newest first) of the customer's calls, hung-up ones included: the API has no
+// status filter (§4.3).
+rest_request list_calls(std::string_view page_token = {});
 rest_request get_transcribe(std::string_view transcribe_id);
 // Transcribes of one call (the API filters by reference).
 rest_request list_transcribes_of(std::string_view call_id);
+// One page of the transcripts of a transcribe session, both directions (§4.2). The snapshot of
+// voipbin-api.md §3 ignores page_size and page_token; they are sent for a server that honours them.
+rest_request list_transcripts(std::string_view transcribe_id, std::string_view page_token = {});
 
 }  // namespace parley::voipbin
 

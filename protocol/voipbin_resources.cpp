@@ -42,30 +42,35 @@ result<call> parse_call(std::string_view json) {
 namespace {
 
 template <class T, class F>
-result<std::vector<T>> parse_list(std::string_view text, F&& from) {
+result<page<T>> parse_page(std::string_view text, F&& from) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail("list response is not a JSON object");
   auto items = j.find("result");
   if (items == j.end() || !items->is_array()) return fail("list response has no result array");
-  std::vector<T> out;
+  page<T> out;
   for (const auto& item : *items) {
     if (!item.is_object()) continue;
     auto value = from(item);
-    if (is_uuid(value.id)) out.push_back(std::move(value));
+    if (is_uuid(value.id)) out.items.push_back(std::move(value));
   }
+  if (auto token = j.find("next_page_token"); token != j.end() && token->is_string())
+    out.next_page_token = token->get<std::string>();
   return out;
 }
 
 }  // namespace
 
-result<std::vector<speaking>> parse_speaking_list(std::string_view json) {
-  return parse_list<speaking>(json, speaking_from_json);
+result<page<speaking>> parse_speaking_page(std::string_view json) {
+  return parse_page<speaking>(json, speaking_from_json);
 }
-result<std::vector<transcribe>> parse_transcribe_list(std::string_view json) {
-  return parse_list<transcribe>(json, transcribe_from_json);
+result<page<transcribe>> parse_transcribe_page(std::string_view json) {
+  return parse_page<transcribe>(json, transcribe_from_json);
 }
-result<std::vector<call>> parse_call_list(std::string_view json) {
-  return parse_list<call>(json, call_from_json);
+result<page<call>> parse_call_page(std::string_view json) {
+  return parse_page<call>(json, call_from_json);
+}
+result<page<transcript>> parse_transcript_page(std::string_view json) {
+  return parse_page<transcript>(json, transcript_from_json);
 }
 
 }  // namespace parley::voipbin

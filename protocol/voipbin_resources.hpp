@@ -34,6 +34,8 @@ struct transcript {
   std::string transcribe_id;
   std::string direction;  // in (the caller), out (what the caller hears)
   std::string message;
+  std::string tm_transcript;  // offset from the stream's start as a year-0001 time (§5)
+  std::string tm_create;
 };
 
 // transcribe_speech_started / _interim / _ended (voipbin-api.md §5 "Speech event").
@@ -60,11 +62,19 @@ result<speaking> parse_speaking(std::string_view json);
 result<transcribe> parse_transcribe(std::string_view json);
 result<call> parse_call(std::string_view json);
 
-// Parse the `result` array of a list response (voipbin-api.md §3); items without a valid id
-// are skipped.
-result<std::vector<speaking>> parse_speaking_list(std::string_view json);
-result<std::vector<transcribe>> parse_transcribe_list(std::string_view json);
-result<std::vector<call>> parse_call_list(std::string_view json);
+// One page of a list response (voipbin-api.md §3): items newest first, and the token of the
+// next page ("" after the last; a non-empty page usually names one even when it is the last).
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::string next_page_token;
+};
+
+// Parse a list response; items without a valid id are skipped.
+result<page<speaking>> parse_speaking_page(std::string_view json);
+result<page<transcribe>> parse_transcribe_page(std::string_view json);
+result<page<call>> parse_call_page(std::string_view json);
+result<page<transcript>> parse_transcript_page(std::string_view json);
 
 // True for the canonical 8-4-4-4-12 hex form VoIPBIN uses for every id.
 bool is_uuid(std::string_view text);

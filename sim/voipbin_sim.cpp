@@ -58,16 +58,27 @@ net::http_response error_response(int status, const std::string& reason, const s
                                   {"request_id", "req_sim"}}}});
 }
 
-std::string now_rfc3339() {
-  auto t = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(t);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// RFC 3339 with six fraction digits: the form of a page token (voipbin-api.md §3), which
+// orders as text.
+std::string rfc3339(int64_t since_epoch_us) {
+  auto secs = static_cast<std::time_t>(since_epoch_us / 1000000);
+  auto us = since_epoch_us % 1000000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
   return buf;
+}
+
+std::string now_rfc3339() {
+  return rfc3339(now_us());
 }
 
 // "0001-01-01T00:00:05.1Z": an offset from the stream's start as VoIPBIN encodes it (§5).
@@ -85,6 +96,24 @@ std::string offset_stamp(clock_type::duration d) {
     out += f;
   }
   return out + "Z";
+}
+
+// The query string of a request target, its credentials left out, as received otherwise.
+std::string query_without_credentials(const std::string& target) {
+  auto q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::string out;
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    if (pair.rfind("accesskey=", 0) != 0 && pair.rfind("token=", 0) != 0)
+      out += (out.empty() ? "" : "&") + std::string(pair);
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
 }
 
 std::vector<std::string> split_words(const std::string& text) {
@@ -118,7 +147,8 @@ std::string played_prefix(const std::string& text, std::size_t bytes) {
 
 struct sim_call {
   std::string id;
-  std::string label;  // "call 1"
+  std::string created;  // tm_create
+  std::string label;    // "call 1"
   scripted_call script;
   std::string status = "dialing";
   std::string transcribe_id;
@@ -135,6 +165,7 @@ struct sim_call {
   std::size_t words_sent = 0;
   std::size_t turns_finished = 0;
   bool last_turn_had_text = true;
+  bool cued = false;  // the next turn, if it waits for its cue, may start
   // When the agent's answer to the last finished turn (or its greeting) began playing.
   clock_type::time_point answer_began{};
   // The agent cut its speech during the worded turn in progress: a /say now is stale.
@@ -149,6 +180,7 @@ struct sim_transcribe {
   std::string streaming_in, streaming_out;
   std::string direction = "both";                      // the streams it has: `in`, `out` or both
   clock_type::time_point started = clock_type::now();  // the streams' time origin
+  std::string created{};                               // tm_create
 };
 
 // A /say text waiting for or in playout.
@@ -168,6 +200,7 @@ struct sim_speaking {
   clock_type::time_point last_interim{};
   std::size_t interim_words = 0;
   std::string open_stream{};  // the out stream whose speech_started has no speech_ended yet
+  std::string created{};      // tm_create
 };
 
 struct subscriber {
@@ -195,6 +228,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::vector<std::string> pending_calls;  // placed, waiting for a subscriber
   std::map<std::string, sim_transcribe> transcribes;
   std::map<std::string, sim_speaking> speakings;
+  std::vector<json> transcripts;  // every final transcript, both directions, as published
+  int64_t last_created_us = 0;
   std::map<net::ws_peer*, subscriber> subscribers;
   std::size_t placed = 0;
   std::size_t finished = 0;
@@ -223,6 +258,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
 
+  // tm_create of a new resource: strictly increasing, so a page token (the last item's
+  // tm_create, voipbin-api.md §3) names one place in every list.
+  std::string new_created() {
+    last_created_us = std::max(now_us(), last_created_us + 1);
+    return rfc3339(last_created_us);
+  }
+
   json call_json(const sim_call& c) const {
     json j{{"id", c.id},
            {"customer_id", opts.customer_id},
@@ -236,7 +278,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"direction", "incoming"},
            {"hangup_by", c.status == "hangup" ? "remote" : ""},
            {"hangup_reason", c.status == "hangup" ? "normal" : ""},
-           {"tm_create", now_rfc3339()}};
+           {"tm_create", c.created}};
     return j;
   }
   json transcribe_json(const sim_transcribe& t) const {
@@ -250,7 +292,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
             {"language", t.language},
             {"direction", t.direction},
             {"provider", ""},
-            {"tm_create", now_rfc3339()},
+            {"tm_create", t.created},
             {"tm_update", nullptr},
             {"tm_delete", nullptr}};
   }
@@ -261,7 +303,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"reference_id", s.call_id},
            {"provider", s.provider},
            {"status", s.status},
-           {"tm_create", now_rfc3339()}};
+           {"tm_create", s.created}};
     if (!s.language.empty()) j["language"] = s.language;
     if (!s.voice_id.empty()) j["voice_id"] = s.voice_id;
     if (!s.direction.empty()) j["direction"] = s.direction;
@@ -379,6 +421,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       }
       advance_turn(c, now);
       if (c.in_turn) continue;
+      // A turn on cue waits for cue(): no answer timeout, no hangup meanwhile.
+      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].on_cue && !c.cued) continue;
       bool idle = playing.count(c.id) == 0;
       bool quiet = idle && now - c.last_activity >= opts.quiet;
       bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
@@ -428,12 +472,15 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return j;
   }
 
-  json transcript_json(const sim_transcribe& t, const std::string& direction, const std::string& text,
+  // A final transcript: stored for GET /transcripts (§4.2), then published.
+  void emit_transcript(const sim_transcribe& t, const std::string& direction, const std::string& text,
                        clock_type::time_point at) {
-    return {{"id", new_uuid(rng)},       {"customer_id", opts.customer_id},
-            {"transcribe_id", t.id},     {"direction", direction},
-            {"message", text},           {"tm_transcript", offset_stamp(at - t.started)},
-            {"tm_create", now_rfc3339()}};
+    json j{{"id", new_uuid(rng)},       {"customer_id", opts.customer_id},
+           {"transcribe_id", t.id},     {"direction", direction},
+           {"message", text},           {"tm_transcript", offset_stamp(at - t.started)},
+           {"tm_create", new_created()}};
+    transcripts.push_back(j);
+    publish("transcript_created", j);
   }
 
   // ---- the caller's turns ----
@@ -441,6 +488,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     const auto& turn = c.script.utterances[c.next];
     c.turn_index = c.next++;
     c.in_turn = true;
+    c.cued = false;
     c.turn_started = now;
     c.turn_words = split_words(turn.text);
     c.words_sent = 0;
@@ -483,7 +531,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (t) {
       publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
       if (turn.final) {
-        publish("transcript_created", transcript_json(*t, "in", turn.text, now));
+        emit_transcript(*t, "in", turn.text, now);
         c.last_caller_frame = now;
         c.frames.push_back({now, "final", turn.text});
       }
@@ -564,7 +612,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (auto* t = hears_out(c)) {
       if (s.open_stream == t->streaming_out)
         publish("transcribe_speech_ended", speech_json(*t, "out", nullptr));
-      if (!heard_words.empty()) publish("transcript_created", transcript_json(*t, "out", heard_words, at));
+      if (!heard_words.empty()) emit_transcript(*t, "out", heard_words, at);
     }
     s.open_stream.clear();
     s.queue.pop_front();
@@ -664,7 +712,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                          req.query("accesskey") == opts.accesskey,
                          0,
                          {},
-                         clock_type::now()};
+                         clock_type::now(),
+                         query_without_credentials(req.target)};
     log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
@@ -713,19 +762,62 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       return error_response(400, "INVALID_ID", "invalid id");
 
     if (parts[0] == "transcribes") return transcribes_api(req, parts, body);
+    if (parts[0] == "transcripts" && parts.size() == 1 && req.method == "GET") return transcripts_api(req);
     if (parts[0] == "speakings") return speakings_api(req, parts, body);
-    if (parts[0] == "calls") return calls_api(req.method, parts);
+    if (parts[0] == "calls") return calls_api(req, parts);
     if (parts[0] == "customer" && parts.size() == 1) return customer_api(req.method, body);
     return error_response(404, "NOT_FOUND", "no such resource");
   }
 
-  // The list envelope of every list endpoint (voipbin-api.md §3); newest first, one page.
-  template <class Map, class ToJson, class Keep>
-  net::http_response list(const Map& items, ToJson to_json, Keep keep) {
+  // The list envelope of every list endpoint (voipbin-api.md §3): newest first, at most
+  // page_size items (0 or over 100: 100; never over max_page_size) created before page_token;
+  // next_page_token is the last item's tm_create, "" only for an empty page. Unpaged: the
+  // first 100, whatever was asked.
+  net::http_response list(std::vector<json> items, const net::server_request& req, bool paged = true) {
+    std::size_t size = 100;
+    std::string token;
+    if (paged) {
+      auto asked = req.query("page_size");
+      if (!asked.empty()) {
+        if (asked.size() > 9 || asked.find_first_not_of("0123456789") != std::string::npos)
+          return error_response(400, "INVALID_REQUEST_PARAMETER", "page_size must be a number");
+        size = std::stoul(asked);
+        if (size == 0 || size > 100) size = 100;
+      }
+      size = std::min(size, std::max<std::size_t>(1, opts.max_page_size));
+      token = req.query("page_token");
+    }
+    auto created = [](const json& j) { return j.value("tm_create", std::string{}); };
+    std::stable_sort(items.begin(), items.end(),
+                     [&](const json& a, const json& b) { return created(a) > created(b); });
     json result = json::array();
-    for (const auto& [_, item] : items)
-      if (keep(item)) result.push_back(to_json(item));
-    return json_response(200, {{"result", result}, {"next_page_token", ""}});
+    for (auto& item : items) {
+      if (result.size() == size) break;
+      if (token.empty() || created(item) < token) result.push_back(std::move(item));
+    }
+    auto next = result.empty() ? std::string{} : created(result.back());
+    return json_response(200, {{"result", result}, {"next_page_token", next}});
+  }
+
+  template <class Map, class ToJson, class Keep>
+  net::http_response list(const Map& map, const net::server_request& req, ToJson to_json, Keep keep) {
+    std::vector<json> items;
+    for (const auto& [_, item] : map)
+      if (keep(item)) items.push_back(to_json(item));
+    return list(std::move(items), req);
+  }
+
+  // Transcripts of one transcribe, both directions (§4.2).
+  net::http_response transcripts_api(const net::server_request& req) {
+    auto id = req.query("transcribe_id");
+    if (id.empty()) return error_response(400, "MISSING_REQUEST_PARAMETER", "transcribe_id is required");
+    if (!voipbin::is_uuid(id))
+      return error_response(400, "INVALID_REQUEST_PARAMETER", "invalid transcribe_id");
+    if (!transcribes.count(id)) return error_response(404, "RESOURCE_NOT_FOUND", "transcribe not found");
+    std::vector<json> items;
+    for (const auto& t : transcripts)
+      if (t.value("transcribe_id", "") == id) items.push_back(t);
+    return list(std::move(items), req, opts.transcripts_paged);
   }
 
   net::http_response transcribes_api(const net::server_request& req, const std::vector<std::string>& p,
@@ -737,7 +829,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       if (ref_type.empty() != ref_id.empty())
         return error_response(400, "INVALID_REFERENCE_FILTER", "reference_type and reference_id go together");
       return list(
-          transcribes, [&](const sim_transcribe& t) { return transcribe_json(t); },
+          transcribes, req, [&](const sim_transcribe& t) { return transcribe_json(t); },
           [&](const sim_transcribe& t) { return ref_id.empty() || t.call_id == ref_id; });
     }
     if (method == "POST" && p.size() == 1) {
@@ -754,6 +846,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         if (t.call_id == ref_id && t.language == language && t.status == "progressing")
           return error_response(409, "TRANSCRIBE_ALREADY_PROGRESSING", "transcribe already progressing");
       sim_transcribe t{new_uuid(rng), ref_id, language, "progressing", new_uuid(rng), new_uuid(rng)};
+      t.created = new_created();
       auto direction = body.value("direction", "");
       if (direction == "in" || direction == "out") t.direction = direction;  // else both, as VoIPBIN
       transcribes[t.id] = t;
@@ -781,7 +874,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     const auto& method = req.method;
     if (method == "GET" && p.size() == 1)
       return list(
-          speakings, [&](const sim_speaking& s) { return speaking_json(s); },
+          speakings, req, [&](const sim_speaking& s) { return speaking_json(s); },
           [](const sim_speaking&) { return true; });
     if (method == "POST" && p.size() == 1) {
       auto ref_type = body.value("reference_type", "");
@@ -799,6 +892,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                      direction,     "active"};
       auto provider = body.value("provider", "");
       if (provider == "gcp" || provider == "aws") s.provider = provider;  // else ElevenLabs, as VoIPBIN
+      s.created = new_created();
       speakings[s.id] = s;
       return json_response(201, speaking_json(s));
     }
@@ -849,8 +943,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
           note_answer(call, q, now);
           call.heard.push_back({text, false});
           call.last_activity = now;
-          if (auto* t = hears_out(&call))
-            publish("transcript_created", transcript_json(*t, "out", text, now));
+          if (auto* t = hears_out(&call)) emit_transcript(*t, "out", text, now);
         }
       }
       return json_response(200, before);
@@ -892,10 +985,12 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return json_response(200, customer);
   }
 
-  net::http_response calls_api(const std::string& method, const std::vector<std::string>& p) {
+  net::http_response calls_api(const net::server_request& req, const std::vector<std::string>& p) {
+    const auto& method = req.method;
+    // Every call of the customer, hung-up ones included: the API has no status filter (§4.3).
     if (method == "GET" && p.size() == 1)
       return list(
-          calls, [&](const sim_call& c) { return call_json(c); }, [](const sim_call&) { return true; });
+          calls, req, [&](const sim_call& c) { return call_json(c); }, [](const sim_call&) { return true; });
     if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
     auto it = calls.find(p[1]);
     if (it == calls.end()) return error_response(404, "CALL_NOT_FOUND", "call not found");
@@ -1052,6 +1147,7 @@ std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::m
                  "both",
                  initiating_for.count() > 0 ? "initiating" : "active",
                  clock_type::now() + initiating_for};
+  s.created = s_->new_created();
   s_->speakings[s.id] = s;
   return s.id;
 }
@@ -1059,6 +1155,7 @@ std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::m
 std::string voipbin_sim::add_transcribe(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
   sim_transcribe t{new_uuid(s_->rng), call_id, "en-US", "progressing", new_uuid(s_->rng), new_uuid(s_->rng)};
+  t.created = s_->new_created();
   s_->transcribes[t.id] = t;
   if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.transcribe_id = t.id;
   return t.id;
@@ -1078,12 +1175,36 @@ std::string voipbin_sim::place_call(scripted_call call) {
   std::lock_guard lock{s_->mutex};
   sim_call c;
   c.id = new_uuid(s_->rng);
+  c.created = s_->new_created();
   c.label = "call " + std::to_string(++s_->placed);
   c.script = std::move(call);
   auto id = c.id;
   s_->calls[id] = std::move(c);
   s_->pending_calls.push_back(id);
   return id;
+}
+
+std::string voipbin_sim::add_ended_call() {
+  std::lock_guard lock{s_->mutex};
+  sim_call c;
+  c.id = new_uuid(s_->rng);
+  c.created = s_->new_created();
+  c.label = "ended call";
+  c.status = "hangup";
+  auto id = c.id;
+  s_->calls[id] = std::move(c);
+  return id;
+}
+
+void voipbin_sim::cue(const std::string& call_id) {
+  std::lock_guard lock{s_->mutex};
+  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.cued = true;
+}
+
+std::string voipbin_sim::call_status(const std::string& call_id) const {
+  std::lock_guard lock{s_->mutex};
+  auto c = s_->calls.find(call_id);
+  return c == s_->calls.end() ? std::string{} : c->second.status;
 }
 
 std::vector<recorded_request> voipbin_sim::requests() const {

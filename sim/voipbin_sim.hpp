@@ -3,8 +3,10 @@
 // (voipbin-api.md): the REST endpoints parley uses, the WebSocket with string-prefix topic
 // matching and bare resource frames, and calls driven by a script of caller turns. The
 // agent's speech plays out at a configurable pace and is cut or kept on /flush as each TTS
-// provider does, so a client can be checked for what the caller actually heard. It records
-// every REST request it receives. Runs on a caller-provided io_context.
+// provider does, so a client can be checked for what the caller actually heard. Lists are
+// paged, and final transcripts of both directions are kept for GET /transcripts. A client that
+// goes away (its WebSocket drops) leaves its calls and their sessions live, as VoIPBIN does. It
+// records every REST request it receives. Runs on a caller-provided io_context.
 
 #include <chrono>
 #include <concepts>
@@ -38,6 +40,9 @@ struct caller_turn {
   std::chrono::milliseconds follow_after{-1};
   // false: speech recognition gives interims but never a final transcript for this turn.
   bool final = true;
+  // true: the caller says this turn only after voipbin_sim::cue(), however long that takes
+  // (nothing times out meanwhile), then as usual.
+  bool on_cue = false;
 };
 
 struct scripted_call {
@@ -97,6 +102,12 @@ struct voipbin_sim_options {
   bool legacy_frames = false;
   // Every WebSocket frame sent twice.
   bool duplicate_frames = false;
+  // List pages hold at most this many items, whatever page_size asks (VoIPBIN: 100). Small
+  // values make a client page (voipbin-api.md §3).
+  std::size_t max_page_size = 100;
+  // false: GET /transcripts ignores page_size and page_token and always answers the newest
+  // 100, as the 2026-08 snapshot does (voipbin-api.md §3); true: paged like the other lists.
+  bool transcripts_paged = true;
   // Frames go out this much later than the event happened.
   std::chrono::milliseconds event_delay{0};
   // The frames of events that happen together (speech started, ended, transcript; hangup and
@@ -123,6 +134,7 @@ struct recorded_request {
   int status = 0;  // what the simulator answered
   std::string response;
   std::chrono::steady_clock::time_point at{};
+  std::string query;  // as sent, without the credentials
 };
 
 class voipbin_sim {
@@ -157,8 +169,15 @@ class voipbin_sim {
   std::string add_transcribe(const std::string& call_id);
   // VoIPBIN ends the call's transcription while the call goes on (transcribe_done).
   void end_transcribes_of(const std::string& call_id);
+  // A call of the customer's history that hung up before now (newer than every call so far):
+  // lists hold it, nothing else happens to it. Returns its id.
+  std::string add_ended_call();
+  // The caller of `call_id` may say their next turn that waits for its cue (caller_turn::on_cue).
+  void cue(const std::string& call_id);
 
   std::vector<recorded_request> requests() const;
+  // The call's status (dialing, progressing, hangup), "" for an unknown id.
+  std::string call_status(const std::string& call_id) const;
   std::size_t calls_placed() const;
   std::size_t calls_finished() const;  // hung up
   std::size_t subscribers() const;

@@ -8,6 +8,7 @@
 
 #include "protocol/openai_codec.hpp"
 #include "protocol/sentence_splitter.hpp"
+#include "protocol/transcript_history.hpp"
 #include "protocol/voipbin_resources.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -18,8 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parley::voipbin::parse_speaking(text);
   (void)parley::voipbin::parse_transcribe(text);
   (void)parley::voipbin::parse_call(text);
-  (void)parley::voipbin::parse_speaking_list(text);
-  (void)parley::voipbin::parse_transcribe_list(text);
+  (void)parley::voipbin::parse_speaking_page(text);
+  (void)parley::voipbin::parse_transcribe_page(text);
+  (void)parley::voipbin::parse_call_page(text);
+  if (auto page = parley::voipbin::parse_transcript_page(text))
+    (void)parley::voipbin::history_from_transcripts(page->items);
   parley::sentence_splitter splitter(4);
   for (std::size_t i = 0; i < text.size(); i += 7) (void)splitter.feed(text.substr(i, 7));
   if (delta) (void)splitter.feed(delta->text);

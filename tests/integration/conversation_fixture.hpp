@@ -58,9 +58,8 @@ class Conversation : public ::testing::Test {
     ASSERT_TRUE(vport && lport);
     llm_port = *lport;
     io.start();
-    admin_port = test::free_port();
     std::string v = "127.0.0.1:" + std::to_string(*vport);
-    std::vector<std::string> args = {
+    base_args = {
         "--voipbin.api-url=http://" + v + "/v1.0",
         "--voipbin.ws-url=ws://" + v + "/v1.0/ws",
         "--voipbin.customer-id=" + vo.customer_id,
@@ -71,15 +70,35 @@ class Conversation : public ::testing::Test {
         "--llm.api-key=sk-test-secret",
         "--agent.system-prompt=" + system_prompt,
         "--agent.greeting=" + greeting,
-        "--admin.listen=127.0.0.1:" + std::to_string(admin_port),
         "--log.level=debug",
     };
+    launch(extra, binary);
+  }
+
+  // Starts parley (again) against the running simulators and waits until it is ready: listening,
+  // subscribed (with a WebSocket) and, unless agent.adopt-on-start is false, done asking for
+  // the live calls it could take over (so that request comes before the test's calls).
+  void launch(const std::vector<std::string>& extra, const char* binary = PARLEY_BINARY) {
+    admin_port = test::free_port();
+    auto args = base_args;
+    args.push_back("--admin.listen=127.0.0.1:" + std::to_string(admin_port));
     args.insert(args.end(), extra.begin(), extra.end());
+    auto has = [&](const std::string& arg) {
+      return std::find(extra.begin(), extra.end(), arg) != extra.end();
+    };
+    bool websocket = !has("--events.mode=webhook");
+    bool adopting = !has("--agent.adopt-on-start=false");
+    auto listings = [&] {
+      std::size_t n = 0;
+      for (const auto& r : voipbin->requests()) n += r.method == "GET" && r.path == "/calls";
+      return n;
+    };
+    auto listed_before = listings();
     parley = std::make_unique<test::child_process>(binary, args);
-    bool websocket = std::find(extra.begin(), extra.end(), "--events.mode=webhook") == extra.end();
     auto ready = [&] {
       return (!websocket || !wait_for_subscription || voipbin->subscribers() == 1) &&
-             !test::http_get(admin_port, "/healthz").empty();
+             !test::http_get(admin_port, "/healthz").empty() &&
+             (!adopting || (websocket && !wait_for_subscription) || listings() > listed_before);
     };
     ASSERT_TRUE(eventually([&] { return ready() || parley->wait(std::chrono::milliseconds(0)); }));
     ASSERT_TRUE(ready()) << parley->output();
@@ -107,7 +126,8 @@ class Conversation : public ::testing::Test {
   std::unique_ptr<sim::voipbin_sim> voipbin;
   std::unique_ptr<sim::llm_sim> llm;
   std::unique_ptr<test::child_process> parley;
-  bool wait_for_subscription = true;  // start() returns once parley has subscribed
+  bool wait_for_subscription = true;   // start() returns once parley has subscribed
+  std::vector<std::string> base_args;  // what every parley of the test is started with
   int admin_port = 0;
   int webhook_port = 0;
   uint16_t llm_port = 0;

@@ -64,6 +64,11 @@ std::optional<int> child_process::terminate(std::chrono::milliseconds limit) {
   return wait(limit);
 }
 
+std::optional<int> child_process::kill(std::chrono::milliseconds limit) {
+  if (!status_) ::kill(pid_, SIGKILL);
+  return wait(limit);
+}
+
 std::string child_process::output() const {
   std::ifstream in(log_path_);
   std::stringstream ss;

@@ -19,6 +19,8 @@ class child_process {
   void signal(int sig);
   // Sends SIGTERM and waits; returns the exit code (or 128+signal), nullopt on timeout.
   std::optional<int> terminate(std::chrono::milliseconds limit = std::chrono::seconds(30));
+  // Sends SIGKILL (a crash, an OOM kill: nothing is cleaned up) and waits; returns 128+9.
+  std::optional<int> kill(std::chrono::milliseconds limit = std::chrono::seconds(10));
   // Waits for exit; nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds limit);
   // Everything the child wrote to stdout and stderr so far.

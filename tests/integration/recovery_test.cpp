@@ -109,13 +109,16 @@ TEST_F(Recovery, TranscriptionEndedEarlyIsStartedAgain) {
 }
 
 TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
-  start_echo();
+  // One call a page: the listing after the reconnect must page to find B.
+  start({}, {"--llm.provider=echo", "--agent.greeting=\"\""}, std::chrono::milliseconds(300), PARLEY_BINARY,
+        [](sim::voipbin_sim_options& o) { o.max_page_size = 1; });
   auto a = voipbin->place_call({{"one", "two"}});
   ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == 1; })) << parley->output();
   // While parley's socket is down, call A hangs up and call B starts: both events are lost.
   voipbin->drop_websockets();
   voipbin->hang_up(a);
   auto b = voipbin->place_call({{"hello from b"}});
+  voipbin->add_ended_call();  // newer than B: B is on the second page
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 2 && voipbin->live_speakings() == 0; }))
       << parley->output();
   auto all = voipbin->requests();
@@ -134,6 +137,11 @@ TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
                  json::parse(r.body)["reference_id"] == b;
   EXPECT_EQ(b_creates, 2u);
   EXPECT_NE(http_get(admin_port, "/metrics").find("\nparley_ws_connects_total 2\n"), std::string::npos);
+  // The listing after the reconnect went through every page: ended call, B, A, empty.
+  std::size_t paged = 0;
+  for (const auto& r : all)
+    paged += r.method == "GET" && r.path == "/calls" && r.query.find("page_token=") != std::string::npos;
+  EXPECT_EQ(paged, 3u);
 }
 
 namespace {

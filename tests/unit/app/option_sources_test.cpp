@@ -47,6 +47,20 @@ TEST(OptionSources, EveryKindReadsTheSameFromFileAndCommandLine) {
   }
 }
 
+TEST(OptionSources, YesNoOptionsTakeTrueOrFalseEverywhere) {
+  temp_file file("[agent]\nadopt-on-start=false\n", "flag");
+  auto from_file = read_options({"--config-file=" + file.path});
+  ASSERT_TRUE(from_file);
+  EXPECT_FALSE(from_file->raw.agent_adopt_on_start);
+  auto bare = read_options({"--config-file=" + file.path, "--agent.adopt-on-start"});
+  ASSERT_TRUE(bare);
+  EXPECT_TRUE(bare->raw.agent_adopt_on_start);  // a bare flag means true, and wins over the file
+  auto off = read_options({"--agent.adopt-on-start='false'"});
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->raw.agent_adopt_on_start);
+  EXPECT_EQ(error_of({"--agent.adopt-on-start=maybe"}), "agent.adopt-on-start: 'maybe' is not true or false");
+}
+
 TEST(OptionSources, LaterSourcesWin) {
   temp_file first("[agent]\nlanguage=\"de-DE\"\ngreeting=\"Hallo\"\n", "first");
   temp_file second("[agent]\ngreeting=\"Servus\"\n", "second");

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "app/bool_arguments.hpp"
+
 using namespace parley;
 
 namespace {
@@ -35,6 +37,15 @@ TEST(Settings, DefaultsWithCredentialsAreValid) {
   EXPECT_EQ(s->admin_listen.port, 9090);
   EXPECT_TRUE(s->events_websocket);
   EXPECT_FALSE(s->events_webhook);
+  EXPECT_TRUE(s->agent.adopt_on_start);
+}
+
+TEST(Settings, AdoptionAtStartCanBeTurnedOff) {
+  auto r = valid();
+  r.agent_adopt_on_start = false;
+  auto s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_FALSE(s->agent.adopt_on_start);
 }
 
 TEST(Settings, EachErrorNamesItsOption) {

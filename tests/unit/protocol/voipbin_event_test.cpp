@@ -133,3 +133,57 @@ TEST(VoipbinRequests, LongTextIsSplitAtSentencesThenWords) {
   EXPECT_EQ(utf8, (std::vector<std::string>{"\xc3\xa9", "\xc3\xa9", "\xc3\xa9"}));
   EXPECT_EQ(split_say_text("short"), std::vector<std::string>{"short"});
 }
+
+TEST(VoipbinRequests, ListsAskForFullPagesAndContinueFromATokenAndTranscriptsNameTheirTranscribe) {
+  EXPECT_EQ(list_calls().path, "/calls?page_size=100");
+  // A token is a tm_create (voipbin-api.md §3): its colons are encoded.
+  EXPECT_EQ(list_calls("2026-01-15T09:30:00.123456Z").path,
+            "/calls?page_size=100&page_token=2026-01-15T09%3A30%3A00.123456Z");
+  EXPECT_EQ(list_speakings().path, "/speakings?page_size=100");
+  EXPECT_EQ(list_speakings("t").path, "/speakings?page_size=100&page_token=t");
+  auto t = list_transcripts(call_id);
+  EXPECT_EQ(t.method, "GET");
+  EXPECT_EQ(t.path, std::string("/transcripts?transcribe_id=") + call_id + "&page_size=100");
+  EXPECT_EQ(list_transcripts(call_id, "x y").path,
+            std::string("/transcripts?transcribe_id=") + call_id + "&page_size=100&page_token=x%20y");
+  EXPECT_EQ(endpoint_label(t), "GET /transcripts");
+  EXPECT_EQ(priority_of(t), priority::polling);
+  EXPECT_EQ(priority_of(list_calls("t")), priority::polling);
+  EXPECT_TRUE(idempotent(t));
+}
+
+TEST(VoipbinResources, ParsesPagesWithTheirNextToken) {
+  auto calls = parse_call_page(
+      std::string(R"({"result":[{"id":")") + call_id + R"(","customer_id":")" + cust +
+      R"(","status":"progressing"},{"id":"bad"},7],"next_page_token":"2026-01-15T09:30:00.000001Z"})");
+  ASSERT_TRUE(calls);
+  ASSERT_EQ(calls->items.size(), 1u);  // items without a valid id are skipped
+  EXPECT_EQ(calls->items[0].status, "progressing");
+  EXPECT_EQ(calls->next_page_token, "2026-01-15T09:30:00.000001Z");
+  auto last = parse_call_page(R"({"result":[],"next_page_token":""})");
+  ASSERT_TRUE(last);
+  EXPECT_TRUE(last->items.empty());
+  EXPECT_EQ(last->next_page_token, "");
+  auto no_token = parse_speaking_page(R"({"result":[]})");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->next_page_token, "");
+  EXPECT_FALSE(parse_transcribe_page(R"({"next_page_token":"x"})"));
+  EXPECT_FALSE(parse_transcribe_page("[]"));
+  EXPECT_FALSE(parse_transcript_page("{"));
+
+  auto transcripts =
+      parse_transcript_page(std::string(R"({"result":[{"id":")") + call_id + R"(","customer_id":")" + cust +
+                            R"(","transcribe_id":")" + cust +
+                            R"(","direction":"out","message":"Hello.",)"
+                            R"("tm_transcript":"0001-01-01T00:00:05.1Z",)"
+                            R"("tm_create":"2026-01-15T09:30:00.5Z"}],"next_page_token":"t"})");
+  ASSERT_TRUE(transcripts);
+  ASSERT_EQ(transcripts->items.size(), 1u);
+  const auto& tr = transcripts->items[0];
+  EXPECT_EQ(tr.transcribe_id, cust);
+  EXPECT_EQ(tr.direction, "out");
+  EXPECT_EQ(tr.message, "Hello.");
+  EXPECT_EQ(tr.tm_transcript, "0001-01-01T00:00:05.1Z");
+  EXPECT_EQ(tr.tm_create, "2026-01-15T09:30:00.5Z");
+  EXPECT_EQ(transcripts->next_page_token, "t");
+}

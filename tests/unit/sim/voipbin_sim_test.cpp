@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <future>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
 #include "net/ws_client.hpp"
+#include "protocol/url.hpp"
 #include "sim/cli.hpp"
 #include "sim/voipbin_sim.hpp"
 
@@ -103,9 +105,9 @@ class VoipbinSim : public ::testing::Test {
   reply rest(const std::string& method, const std::string& path, const json& body = nullptr) {
     net::http_request req;
     req.method = method;
-    req.target =
-        parse_url("http://127.0.0.1:" + std::to_string(port) + "/v1.0" + path + "?accesskey=sim-accesskey")
-            .value();
+    req.target = parse_url("http://127.0.0.1:" + std::to_string(port) + "/v1.0" + path +
+                           (path.find('?') == std::string::npos ? "?" : "&") + "accesskey=sim-accesskey")
+                     .value();
     if (!body.is_null()) req.body = body.dump();
     std::promise<net::http_outcome> done;
     http->send(req, [&done](net::http_outcome o) { done.set_value(std::move(o)); });
@@ -455,4 +457,85 @@ TEST_F(VoipbinSim, ACutDuringANoiseArmsNothing) {
   ASSERT_TRUE(eventually([&] { return count("transcribe_speech_ended", "in") == 2; }));
   EXPECT_TRUE(sim->violations().empty());
   EXPECT_EQ(count("transcript_created", "in"), 1u);
+}
+
+TEST_F(VoipbinSim, ListsArePagedNewestFirstAndTranscriptsOfBothSidesOutliveTheClient) {
+  start([](sim::voipbin_sim_options& o) { o.max_page_size = 2; });
+  sim::caller_turn later{"Later."};
+  later.on_cue = true;
+  open_call({{"Hello there.", later}});
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  ASSERT_EQ(say("Hi, how can I help?"), 200);  // answered: the cued turn waits for nothing else
+  ASSERT_TRUE(eventually([&] { return count("transcript_created") == 2; }));
+  auto first_ended = sim->add_ended_call();
+  auto second_ended = sim->add_ended_call();
+
+  // Pages until one comes back empty, following next_page_token (voipbin-api.md §3).
+  auto all_pages = [&](const std::string& path, std::size_t& pages) {
+    std::vector<json> items;
+    std::string token;
+    pages = 0;
+    while (pages < 10) {
+      auto r = rest("GET", path + (token.empty() ? "" : "&page_token=" + percent_encode(token)));
+      EXPECT_EQ(r.status, 200);
+      ++pages;
+      for (const auto& item : r.body["result"]) items.push_back(item);
+      token = r.body["next_page_token"];
+      if (r.body["result"].empty()) {
+        EXPECT_EQ(token, "");
+        break;
+      }
+      EXPECT_EQ(token, r.body["result"].back()["tm_create"]);
+    }
+    return items;
+  };
+  std::size_t pages = 0;
+  std::vector<std::string> ids;
+  for (const auto& c : all_pages("/calls?page_size=100", pages)) ids.push_back(c["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{second_ended, first_ended, call}));  // two a page at most
+  EXPECT_EQ(pages, 3u);
+
+  auto transcripts = all_pages("/transcripts?transcribe_id=" + transcribe + "&page_size=1", pages);
+  ASSERT_EQ(transcripts.size(), 2u);
+  EXPECT_EQ(pages, 3u);
+  std::map<std::string, std::string> by_direction;
+  for (const auto& t : transcripts) {
+    by_direction[t["direction"]] = t["message"];
+    EXPECT_EQ(t["transcribe_id"], transcribe);
+    EXPECT_EQ(t["tm_transcript"].get<std::string>().rfind("0001-01-01T", 0), 0u) << t;
+  }
+  EXPECT_EQ(by_direction,
+            (std::map<std::string, std::string>{{"in", "Hello there."}, {"out", "Hi, how can I help?"}}));
+  EXPECT_EQ(rest("GET", "/transcripts").status, 400);
+  EXPECT_EQ(rest("GET", "/transcripts?transcribe_id=" + call).status, 404);  // not a transcribe
+
+  // The client goes away: VoIPBIN keeps the call and its sessions, and transcribes on.
+  for (auto& ws : sockets) ws->stop();
+  ASSERT_TRUE(eventually([&] { return sim->subscribers() == 0; }));
+  EXPECT_EQ(sim->call_status(call), "progressing");
+  EXPECT_EQ(rest("GET", "/transcribes/" + transcribe).body["status"], "progressing");
+  EXPECT_EQ(rest("GET", "/speakings/" + speaking).body["status"], "active");
+  sim->cue(call);  // the turn that waited for its cue
+  ASSERT_TRUE(eventually([&] {
+    auto frames = sim->caller_frames(call);
+    return !frames.empty() && frames.back().kind == "final" && frames.back().text == "Later.";
+  }));
+  EXPECT_EQ(all_pages("/transcripts?transcribe_id=" + transcribe, pages).size(), 3u);
+}
+
+TEST_F(VoipbinSim, TranscriptsCanIgnorePagingAsTheSnapshotDoes) {
+  start([](sim::voipbin_sim_options& o) {
+    o.max_page_size = 1;
+    o.transcripts_paged = false;
+  });
+  open_call({{"Hello there."}});
+  ASSERT_EQ(say("Hi."), 200);
+  ASSERT_TRUE(eventually([&] { return count("transcript_created") == 2; }));
+  auto first = rest("GET", "/transcripts?transcribe_id=" + transcribe + "&page_size=1");
+  ASSERT_EQ(first.body["result"].size(), 2u);  // page_size ignored
+  std::string token = first.body["next_page_token"];
+  ASSERT_FALSE(token.empty());
+  auto again =
+      rest("GET", "/transcripts?transcribe_id=" + transcribe + "&page_token=" + percent_encode(token));
+  EXPECT_EQ(again.body, first.body);  // page_token ignored
 }
