@@ -50,13 +50,14 @@ class Drain : public Conversation {
 TEST_F(Drain, ALiveCallGoesOnAndNoNewCallIsTaken) {
   start_drain({"--agent.drain-timeout=120"});
   sim::caller_turn two("two");
-  two.follow_after = std::chrono::seconds(4);  // time for the signal to come first
+  two.on_cue = true;  // said once parley drains
   auto a = voipbin->place_call(sim::scripted_call(std::vector<sim::caller_turn>{"one", two}));
   ASSERT_TRUE(said_is({"You said: one"})) << parley->output();
   auto signalled = std::chrono::steady_clock::now();
   parley->signal(SIGTERM);
   ASSERT_TRUE(eventually([&] { return http_fetch(admin_port, "/readyz") == draining; }))
       << http_fetch(admin_port, "/readyz").body;
+  voipbin->cue(a);
 
   auto b = voipbin->place_call({{"hello"}});
 

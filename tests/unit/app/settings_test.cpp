@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 
-#include "app/bool_arguments.hpp"
 
 using namespace parley;
 
