@@ -96,10 +96,11 @@ struct supervisor_state {
   bool greeted = false;
   bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
   bool ended = false;        // sessions are being stopped
+  bool listening = false;    // the transcribe session is up
   // Adopting a call an earlier process served (DESIGN §8): the conversation is rebuilt from
   // VoIPBIN's transcripts first; what the call says meanwhile waits in `held_voice`.
   bool restoring = false;
-  std::string restore_from;  // the adopted transcribe id
+  std::string restore_from;  // the adopted transcribe id (live, or ended if the call was released)
   std::vector<voipbin::transcript> restored;
   std::unordered_set<std::string> restored_ids;
   std::vector<voice_event> held_voice;
@@ -442,7 +443,10 @@ void finish_restore(supervisor_ptr self, bool complete) {
   for (auto& m : earlier) st.history.push_back(std::move(m));
   if (!spoken && complete) {
     st.greeted = false;  // nothing had been said yet: the call starts now
-    greet(self);
+    if (st.listening)
+      greet(self);
+    else  // a new session (the old one had ended): greet once it listens, as for a new call
+      self->delayed_send(self, greeting_wait, atoms::greet_v);
   } else if (spoken && st.history.back().role == "user") {
     // The caller spoke last and was never answered (the earlier process died first).
     st.user_index = st.history.size() - 1;
@@ -496,21 +500,22 @@ void keep_turn_stamps(supervisor_state& st) {
 }
 
 caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
-                              caf::actor_addr gateway, std::string adopt_transcribe_id) {
+                              caf::actor_addr gateway, std::string adopt_transcribe_id, bool live) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
   st.gateway = std::move(gateway);
   if (!st.rt->agent.system_prompt.empty())
     st.history.push_back({"system", st.rt->agent.system_prompt, false});
-  st.transcribe = spawn_transcribe(self, st.rt, st.call_id, adopt_transcribe_id);
+  // A released call's transcription has ended: a new one starts, the old one is only read.
+  st.transcribe = spawn_transcribe(self, st.rt, st.call_id, live ? adopt_transcribe_id : std::string{});
   // An adopted call's live speaking session is found and reused by the speaking actor (a new
   // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
   if (!adopt_transcribe_id.empty()) {
-    spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}", st.call_id,
-                 adopt_transcribe_id);
+    spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
+                 adopt_transcribe_id, live ? "" : " (ended; a new one starts)");
     st.restoring = true;
     st.greeted = true;  // unless the transcripts show that nothing was said yet
     st.restore_from = std::move(adopt_transcribe_id);
@@ -679,6 +684,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       [=](atoms::ready, const std::string& kind, const std::string& id) {
         auto& st = self->state;
         if (kind != "transcribe") return;
+        st.listening = true;
         if (auto g = caf::actor_cast<caf::actor>(st.gateway)) self->send(g, atoms::route_v, id, st.call_id);
         greet(self);
       },
@@ -709,9 +715,9 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
 }  // namespace
 
 caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
-                                 std::string call_id, std::string adopt_transcribe_id) {
+                                 std::string call_id, std::string adopt_transcribe_id, bool live) {
   return gateway->spawn<caf::monitored>(call_supervisor, std::move(rt), std::move(call_id),
-                                        gateway->address(), std::move(adopt_transcribe_id));
+                                        gateway->address(), std::move(adopt_transcribe_id), live);
 }
 
 }  // namespace parley

@@ -19,10 +19,11 @@
 
 namespace parley {
 
-// With `adopt_transcribe_id`, an earlier process served the call: the supervisor takes over
-// that live transcription instead of starting one, rebuilds the conversation from its
-// transcripts and goes on from there (no greeting unless nothing had been said).
+// With `adopt_transcribe_id`, an earlier process served the call: the supervisor rebuilds the
+// conversation from that transcription's transcripts and goes on from there (no greeting unless
+// nothing had been said). A `live` one is taken over instead of starting one; an ended one (the
+// call was released) is only read, and a new transcription starts as for a new call.
 caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
-                                 std::string call_id, std::string adopt_transcribe_id = {});
+                                 std::string call_id, std::string adopt_transcribe_id = {}, bool live = true);
 
 }  // namespace parley

@@ -104,9 +104,10 @@ void log_rejected(gateway_state& st, const std::string& reason, std::size_t byte
 }
 
 // Takes on a call that reached `progressing`, within agent.max-calls. With `transcribe_id`, an
-// earlier process served the call: its supervisor adopts that live transcription and rebuilds
-// the conversation from it (DESIGN §8).
-void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id) {
+// earlier process served the call: its supervisor rebuilds the conversation from that
+// transcription and adopts it if it is `live`, or starts a new one if it ended (a call released
+// by a draining parley) (DESIGN §8).
+void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live = true) {
   auto& st = self->state;
   if (st.calls.count(call_id) || st.shutting_down) return;
   if (st.draining) {  // another parley takes it
@@ -123,12 +124,13 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
     spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", call_id, st.rt->agent.max_calls);
     return;
   }
-  auto sup = spawn_call_supervisor(self, st.rt, call_id, transcribe_id);
+  auto sup = spawn_call_supervisor(self, st.rt, call_id, transcribe_id, live);
   st.call_of[sup.address()] = call_id;
   st.calls.emplace(call_id, std::move(sup));
   if (!transcribe_id.empty()) {
-    // Routed at once: what the caller says while the history loads waits in the supervisor.
-    st.transcribe_call[transcribe_id] = call_id;
+    // Routed at once: what the caller says while the history loads waits in the supervisor. An
+    // ended one is not routed: the new session routes itself once it is up.
+    if (live) st.transcribe_call[transcribe_id] = call_id;
     st.rt->stats->calls_adopted_total.inc();
   }
   st.rt->stats->calls_total.inc();
@@ -280,10 +282,26 @@ void on_call_transcribes(gateway_ptr self, const std::string& call_id, const htt
     return;
   }
   const voipbin::transcribe* live = nullptr;
-  for (const auto& t : page->items)
-    if (t.reference_id == call_id && t.status == "progressing" &&
-        (!live || t.language == st.rt->agent.language))
-      live = &t;
+  const voipbin::transcribe* ended = nullptr;  // the newest ended one: lists are newest first (§3)
+  for (const auto& t : page->items) {
+    if (t.reference_id != call_id) continue;
+    if (t.status == "progressing") {
+      if (!live || t.language == st.rt->agent.language) live = &t;
+    } else if (!ended) {
+      ended = &t;
+    }
+  }
+  if (!live && ended) {
+    // Served before and released (a draining parley stopped its sessions, drain-action
+    // release): a new transcription, the conversation rebuilt from the ended one.
+    if (!adopt) {
+      spdlog::info("call {}: served before (transcribe {} ended); left alone, agent.adopt-on-start is false",
+                   call_id, ended->id);
+      return;
+    }
+    spdlog::info("call {}: taking it over; its transcribe {} ended, a new one starts", call_id, ended->id);
+    return admit(self, call_id, ended->id, false);
+  }
   if (!live) return admit(self, call_id, {});  // nobody served it: missed while parley was away
   if (!adopt) {
     spdlog::info("call {}: served before (transcribe {} runs); left alone, agent.adopt-on-start is false",

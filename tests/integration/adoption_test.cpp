@@ -2,6 +2,8 @@
 // cleaned up), VoIPBIN keeps the call and its sessions, and the parley started next on the same
 // customer takes the call over where it stopped.
 
+#include <csignal>
+
 #include "conversation_fixture.hpp"
 
 using namespace parley;
@@ -29,10 +31,9 @@ std::size_t count(const std::vector<sim::recorded_request>& rs, Pred p) {
 
 class Adoption : public Conversation {
  protected:
-  // A call of three turns whose third is said only on cue: parley answers the first two and is
-  // killed once the caller has heard its second answer.
-  void serve_two_turns_then_kill(const std::vector<std::string>& extra,
-                                 const std::function<void(sim::voipbin_sim_options&)>& tweak = {}) {
+  // A call of three turns whose third is said only on cue: parley answers the first two.
+  void serve_two_turns(const std::vector<std::string>& extra,
+                       const std::function<void(sim::voipbin_sim_options&)>& tweak = {}) {
     sim::llm_sim_options lo;
     lo.replies = replies;
     lo.first_token_delay = std::chrono::milliseconds(10);
@@ -47,6 +48,12 @@ class Adoption : public Conversation {
       return !says.empty() && text_of(says.back()) == replies[1] && says.back().status == 200;
     })) << parley->output();
     says_before = only(voipbin->requests(), "/say");
+  }
+
+  // As serve_two_turns, and parley is killed once the caller has heard its second answer.
+  void serve_two_turns_then_kill(const std::vector<std::string>& extra,
+                                 const std::function<void(sim::voipbin_sim_options&)>& tweak = {}) {
+    ASSERT_NO_FATAL_FAILURE(serve_two_turns(extra, tweak));
     ASSERT_EQ(parley->kill(), 128 + 9);
     ASSERT_TRUE(eventually([&] { return voipbin->subscribers() == 0; }));
     ASSERT_EQ(voipbin->call_status(call), "progressing");
@@ -174,4 +181,69 @@ TEST_F(Adoption, OffLeavesALiveCallAlone) {
   EXPECT_EQ(voipbin->call_status(call), "progressing");
   EXPECT_EQ(metric("parley_calls_adopted_total"), "0");
   EXPECT_EQ(llm->requests().size(), 3u);  // two turns of the old call, one of the new
+}
+
+// A draining parley with agent.drain-action=release says the drain message, stops its sessions
+// and leaves the call up. The next parley finds the call without a live transcription but with
+// an ended one: it starts a new transcription, rebuilds the conversation from the ended one and
+// goes on without greeting again.
+TEST_F(Adoption, ACallReleasedByADrainingParleyGoesOnWithItsHistory) {
+  const std::string bye = "We are closing for today. Goodbye!";
+  ASSERT_NO_FATAL_FAILURE(serve_two_turns(
+      {"--agent.drain-timeout=0", "--agent.drain-message=" + bye, "--agent.drain-action=release"}));
+  std::vector<sim::recorded_request> first_transcribes;
+  for (const auto& r : voipbin->requests())
+    if (is(r, "POST", "/transcribes")) first_transcribes.push_back(r);
+  ASSERT_EQ(first_transcribes.size(), 1u);
+  std::string old_transcribe = json::parse(first_transcribes[0].response)["id"];
+  parley->signal(SIGTERM);
+  auto rc = parley->wait(std::chrono::seconds(60));
+  ASSERT_TRUE(rc.has_value()) << parley->output();
+  ASSERT_EQ(*rc, 0) << parley->output();
+  // Released: the drain message was heard, the sessions are stopped, the call is still up.
+  auto heard = voipbin->heard(call);
+  ASSERT_FALSE(heard.empty());
+  EXPECT_EQ(heard.back().text, bye);
+  EXPECT_EQ(voipbin->live_transcribes(), 0u);
+  EXPECT_EQ(voipbin->live_speakings(), 0u);
+  EXPECT_TRUE(only(voipbin->requests(), "/calls/" + call + "/hangup").empty());
+  ASSERT_EQ(voipbin->call_status(call), "progressing");
+  ASSERT_TRUE(eventually([&] { return voipbin->subscribers() == 0; }));
+  restarted_at = voipbin->requests().size();
+
+  launch({});
+  ASSERT_TRUE(eventually([&] { return metric("parley_calls_adopted_total") == "1"; })) << parley->output();
+  // The caller speaks once the new transcription hears them.
+  ASSERT_TRUE(eventually([&] { return voipbin->live_transcribes() == 1; })) << parley->output();
+  voipbin->cue(call);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+
+  // The third turn was asked with the whole conversation: the drain message is part of what the
+  // caller heard, one piece with the second answer.
+  auto llm_requests = llm->requests();
+  ASSERT_EQ(llm_requests.size(), 3u) << parley->output();
+  json expected = json::array({{{"role", "system"}, {"content", system_prompt}},
+                               {{"role", "assistant"}, {"content", greeting}},
+                               {{"role", "user"}, {"content", caller[0]}},
+                               {{"role", "assistant"}, {"content", replies[0]}},
+                               {{"role", "user"}, {"content", caller[1]}},
+                               {{"role", "assistant"}, {"content", replies[1] + " " + bye}},
+                               {{"role", "user"}, {"content", caller[2]}}});
+  EXPECT_EQ(json::parse(llm_requests[2])["messages"], expected);
+
+  auto after = since_restart();
+  // Exactly one new transcription; the history was read from the ended one.
+  EXPECT_EQ(count(after, [](const auto& r) { return is(r, "POST", "/transcribes"); }), 1u);
+  EXPECT_GE(count(after,
+                  [&](const auto& r) {
+                    return is(r, "GET", "/transcripts") && r.query.find(old_transcribe) != std::string::npos;
+                  }),
+            1u);
+  // No second greeting; the third answer was said.
+  auto says = only(voipbin->requests(), "/say");
+  EXPECT_EQ(count(says, [](const auto& r) { return text_of(r) == greeting; }), 1u);
+  ASSERT_FALSE(says.empty());
+  EXPECT_EQ(text_of(says.back()), replies[2]);
+  EXPECT_EQ(says.back().status, 200);
+  EXPECT_TRUE(voipbin->violations().empty());
 }
