@@ -17,6 +17,13 @@ namespace parley::test {
 child_process::child_process(const std::string& program, const std::vector<std::string>& args) {
   static int counter = 0;
   log_path_ = "/tmp/parley-child-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + ".log";
+  // Everything the child needs is allocated before fork: the simulators' threads may hold the
+  // allocator's lock at that moment, and a child that allocates then hangs before exec (seen
+  // under ASan on a busy machine: parley "never started").
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -24,10 +31,6 @@ child_process::child_process(const std::string& program, const std::vector<std::
     ::dup2(fd, 2);
     // Sockets of this process (the simulators' listeners) must not live on in the child.
     ::close_range(3, ~0U, 0);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(program.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
     ::execv(program.c_str(), argv.data());
     std::_Exit(127);
   }
