@@ -421,6 +421,9 @@ void on_voice(supervisor_ptr self, voice_event& v) {
     st.held_voice.push_back(std::move(v));
     return;
   }
+  // A final already in the restored history: GET /transcripts can answer before its event
+  // arrives, and it must not be answered twice.
+  if (!v.transcript_id.empty() && st.restored_ids.count(v.transcript_id)) return;
   auto kind = static_cast<turn::signal>(v.kind);
   if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
   on_caller_voice(self, kind, v.text, v.received_ns);
@@ -441,6 +444,7 @@ void finish_restore(supervisor_ptr self, bool complete) {
                complete ? "" : " (the transcripts could not all be read)");
   bool spoken = !earlier.empty();
   for (auto& m : earlier) st.history.push_back(std::move(m));
+  if (st.wrapping_up) return;  // the drain's goodbye is under way: nothing more is said
   if (!spoken && complete) {
     st.greeted = false;  // nothing had been said yet: the call starts now
     if (st.listening)
@@ -456,13 +460,10 @@ void finish_restore(supervisor_ptr self, bool complete) {
     st.now = phase::listening;
     arm_silence_timer(self);
   }
+  // What came meanwhile; finals already in the history are skipped by on_voice (their ids stay
+  // in restored_ids for the rest of the call).
   auto held = std::exchange(st.held_voice, {});
-  for (auto& v : held) {
-    // A final that is in the transcripts already is part of the history.
-    if (!v.transcript_id.empty() && st.restored_ids.count(v.transcript_id)) continue;
-    on_voice(self, v);
-  }
-  st.restored_ids.clear();
+  for (auto& v : held) on_voice(self, v);
 }
 
 void on_transcripts(supervisor_ptr self, const http_reply& r) {
@@ -696,7 +697,11 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         spdlog::warn("call {}: transcribe ended early, starting a new one", st.call_id);
         self->send_exit(st.transcribe, caf::exit_reason::user_shutdown);
       },
-      [=](atoms::hangup_call) { hang_up(self); },
+      [=](atoms::hangup_call) {
+        // A timer of the wrap-up or the goodbye; after a forced stop the call is left up.
+        if (self->state.ended) return;
+        hang_up(self);
+      },
       [=](atoms::wrap_up) { wrap_up(self); },
       [=](atoms::rest, uint64_t tag, const http_reply& r) {
         if (tag == transcripts_tag) return on_transcripts(self, r);

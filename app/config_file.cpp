@@ -26,6 +26,25 @@ failure at(int line, const std::string& what) {
   return fail("line " + std::to_string(line) + ": " + what);
 }
 
+// The line without a trailing `; comment` or `# comment` outside quotes (inside a list).
+std::string_view without_comment(std::string_view line) {
+  char quote = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote) {
+      if (quote == '"' && c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if ((c == ';' || c == '#') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+      return line.substr(0, i);
+    }
+  }
+  return line;
+}
+
 // The end (one past) of a quoted text or bracketed list starting at text[0], or npos.
 size_t closing(std::string_view text) {
   char quote = 0;
@@ -71,20 +90,22 @@ result<std::vector<config_entry>> parse_config_text(std::string_view text) {
       continue;
     }
     auto eq = line.find('=');
-    if (eq == std::string_view::npos)
-      return at(number, "expected key = value, got '" + std::string(line) + "'");
+    // The line is not echoed: it may hold a secret.
+    if (eq == std::string_view::npos) return at(number, "expected key = value or a [group] header");
     auto key = trim(line.substr(0, eq));
     if (key.empty()) return at(number, "the key before '=' is empty");
     if (group.empty()) return at(number, "'" + std::string(key) + "' comes before any [group]");
     auto value = trim(line.substr(eq + 1));
     std::string joined(value);
     if (!value.empty() && (value.front() == '"' || value.front() == '\'' || value.front() == '[')) {
-      // A list may go on over the following lines.
+      // A list may go on over the following lines, with comments between its items.
+      if (value.front() == '[') joined = std::string(trim(without_comment(value)));
       size_t end = closing(joined);
-      while (end == std::string::npos && value.front() == '[' && i + 1 < lines.size()) {
-        joined += "\n" + std::string(lines[++i]);
-        end = closing(joined);
-      }
+      while (end == std::string::npos && value.front() == '[' && i + 1 < lines.size())
+        if (auto next = trim(without_comment(lines[++i])); !next.empty()) {
+          joined += "\n" + std::string(next);
+          end = closing(joined);
+        }
       if (end == std::string::npos)
         return at(number, value.front() == '[' ? "the list has no closing ]" : "the quote is not closed");
       if (!comment_or_blank(std::string_view(joined).substr(end)))

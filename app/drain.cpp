@@ -15,8 +15,9 @@ using clock_type = std::chrono::steady_clock;
 // Beyond agent.drain-timeout: the drain message (at most ~25 s), the hangup and the sessions'
 // stops, each bounded by the actors (10 s, 20 s).
 constexpr auto wrap_up_grace = std::chrono::seconds(60);
-// A forced stop waits this long for the sessions' /stop answers.
-constexpr auto stop_grace = std::chrono::seconds(15);
+// A forced stop waits this long for the sessions' /stop answers: beyond the supervisors' own
+// 20 s bound, so the actor system has nothing left to wait for after it.
+constexpr auto stop_grace = std::chrono::seconds(25);
 
 const char* name_of(int sig) {
   return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal";

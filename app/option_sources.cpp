@@ -1,5 +1,8 @@
 #include "app/option_sources.hpp"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <cstdlib>
 
 #include "app/config_file.hpp"
@@ -13,6 +16,40 @@ std::string unknown(const std::string& name) {
   auto guess = closest_option(name);
   return name + ": unknown option" + (guess.empty() ? "" : "; did you mean " + guess + "?") +
          " (parley --help lists them)";
+}
+
+// Sets an option; a secret's value never appears in the error.
+std::optional<std::string> assign(raw_options& raw, const option_spec& spec, std::string_view text) {
+  auto err = assign_option(raw, spec, text);
+  if (err && spec.secret)
+    return std::string("malformed (a quote is not closed or text follows it; not shown)");
+  return err;
+}
+
+// PARLEY_* variables that start like one of parley's groups are meant as options: a typo
+// there is refused like one in a file. Others (PARLEY_SOMETHING_ELSE) are not parley's.
+std::optional<std::string> unknown_environment() {
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view var(*e);
+    auto name = var.substr(0, var.find('='));
+    if (name.rfind("PARLEY_", 0) != 0) continue;
+    bool known = false, group_like = false;
+    for (const auto& spec : option_table()) {
+      auto env = environment_name(spec);
+      known = known || env == name;
+      auto group = env.substr(0, env.find('_', 7) + 1);  // PARLEY_AGENT_
+      group_like = group_like || name.rfind(group, 0) == 0;
+    }
+    if (known || !group_like) continue;
+    std::string guess;  // PARLEY_AGENT_SILENCE_TIMOUT -> agent.silence-timout
+    for (size_t i = 7; i < name.size(); ++i)
+      guess += name[i] == '_' ? (guess.find('.') == std::string::npos ? '.' : '-')
+                              : static_cast<char>(std::tolower(name[i]));
+    auto close = closest_option(guess);
+    return std::string(name) + ": names no option" + (close.empty() ? "" : "; did you mean " + close + "?") +
+           " (parley --help lists them)";
+  }
+  return std::nullopt;
 }
 
 struct assignment {
@@ -56,19 +93,20 @@ result<option_request> read_options(const std::vector<std::string>& args) {
       auto where = path + ": line " + std::to_string(e.line) + ": ";
       auto spec = find_option(e.name);
       if (!spec) return fail(where + unknown(e.name));
-      if (auto err = assign_option(raw, *spec, e.value)) return fail(where + e.name + ": " + *err);
+      if (auto err = assign(raw, *spec, e.value)) return fail(where + e.name + ": " + *err);
     }
   }
+  if (auto err = unknown_environment()) return fail(*err);
   for (const auto& spec : option_table()) {
     for (auto env : {std::string(spec.legacy_env), environment_name(spec)}) {
       const char* value = env.empty() ? nullptr : std::getenv(env.c_str());
       if (!value) continue;
-      if (auto err = assign_option(raw, spec, value))
+      if (auto err = assign(raw, spec, value))
         return fail(std::string(spec.name) + " (from " + env + "): " + *err);
     }
   }
   for (const auto& a : command_line)
-    if (auto err = assign_option(raw, *find_option(a.name), a.value)) return fail(a.name + ": " + *err);
+    if (auto err = assign(raw, *find_option(a.name), a.value)) return fail(a.name + ": " + *err);
   return request;
 }
 

@@ -112,6 +112,8 @@ int run_parley(int argc, char** argv) {
 
   int rc = 0;
   {
+    // Declared before the actor system, so it outlives every actor that may still set it.
+    std::promise<void> gateway_done;
     parley_config cfg{request->raw};
     caf::actor_system sys{cfg};
     std::shared_ptr<net::ws_client> ws;
@@ -140,7 +142,6 @@ int run_parley(int argc, char** argv) {
 
     auto gateway = spawn_gateway(sys, rt);
     *gateway_addr = gateway.address();
-    std::promise<void> gateway_done;
     gateway->attach_functor([&gateway_done](const caf::error&) { gateway_done.set_value(); });
 
     io.start();

@@ -36,7 +36,8 @@ TEST_F(Readiness, FollowsTheWebSocketSubscription) {
 
   voipbin->refuse_websockets(0);
   ASSERT_TRUE(readyz_becomes(ready)) << readyz().body << "\n" << parley->output();
-  EXPECT_EQ(voipbin->subscribers(), 1u);
+  // Ready once the subscribe is sent; the simulator counts it once it has read it.
+  EXPECT_TRUE(eventually([&] { return voipbin->subscribers() == 1; }));
 
   // The socket drops; reconnecting is refused until parley has been seen not ready.
   voipbin->refuse_websockets(503);

@@ -30,7 +30,7 @@ TEST(ConfigFile, GroupsKeysAndValuesAsWritten) {
   EXPECT_EQ(e[2].value, "You are kind; and brief");  // a bare value runs to the end of the line
   EXPECT_EQ(e[3].name, "agent.goodbye");
   EXPECT_EQ(e[3].value, "");
-  EXPECT_EQ(e[4].value, "[\"uh-huh\",\n  \"yeah\"]");
+  EXPECT_EQ(e[4].value, "[\"uh-huh\",\n\"yeah\"]");
   EXPECT_EQ(e[5].name, "scheduler.policy");
   EXPECT_EQ(e[5].value, "'sharing'");
 }
@@ -45,7 +45,7 @@ TEST(ConfigFile, ErrorsNameTheLine) {
   EXPECT_EQ(error_of("[agent]\ngreeting=\"a\" b\n"), "line 2: unexpected text after the value: 'b'");
   EXPECT_EQ(error_of("[agent]\nbackchannels=[\"a\",\n"), "line 2: the list has no closing ]");
   EXPECT_EQ(error_of("[agent\n"), "line 1: a group header is [name]");
-  EXPECT_EQ(error_of("[agent]\njust words\n"), "line 2: expected key = value, got 'just words'");
+  EXPECT_EQ(error_of("[voipbin]\naccesskey sk-4711\n"), "line 2: expected key = value or a [group] header");
 }
 
 TEST(ConfigFile, MissingFileAndDirectoryAreRefused) {
@@ -55,4 +55,17 @@ TEST(ConfigFile, MissingFileAndDirectoryAreRefused) {
   auto dir = read_config_file("/tmp");
   ASSERT_FALSE(dir);
   EXPECT_EQ(dir.error().message, "is a directory, not a config file");
+}
+
+TEST(ConfigFile, CommentsInsideAListAreNotItems) {
+  auto entries = parse_config_text(
+      "[llm]\n"
+      "script = [ ; the replies\n"
+      "  \"Hello.\",\n"
+      "; \"Goodbye.\", don't say this one\n"
+      "  \"Bye; then.\", # the last\n"
+      "]\n");
+  ASSERT_TRUE(entries) << entries.error().message;
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].value, "[\n\"Hello.\",\n\"Bye; then.\",\n]");
 }

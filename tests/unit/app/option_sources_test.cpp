@@ -116,6 +116,17 @@ TEST(OptionSources, BadValuesNameTheOptionAndSource) {
   EXPECT_EQ(error_of({"--config-file=/nonexistent.ini"}),
             "/nonexistent.ini: cannot open (No such file or directory)");
   EXPECT_EQ(error_of({"--config-file=/tmp"}), "/tmp: is a directory, not a config file");
+  EXPECT_EQ(error_of({"--llm.api-key=\"sk-4711\"tail"}),
+            "llm.api-key: malformed (a quote is not closed or text follows it; not shown)");
+  ::setenv("PARLEY_AGENT_SILENCE_TIMOUT", "5", 1);
+  EXPECT_EQ(
+      error_of({}),
+      "PARLEY_AGENT_SILENCE_TIMOUT: names no option; did you mean agent.silence-timeout? (parley --help "
+      "lists them)");
+  ::unsetenv("PARLEY_AGENT_SILENCE_TIMOUT");
+  ::setenv("PARLEY_FUZZ_SECONDS", "5", 1);  // not an option group: not parley's
+  EXPECT_EQ(error_of({}), "<ok>");
+  ::unsetenv("PARLEY_FUZZ_SECONDS");
   ::setenv("PARLEY_AGENT_MAX_CALLS", "many", 1);
   EXPECT_EQ(error_of({}), "agent.max-calls (from PARLEY_AGENT_MAX_CALLS): 'many' is not a whole number");
   ::unsetenv("PARLEY_AGENT_MAX_CALLS");

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 
-
 using namespace parley;
 
 namespace {
