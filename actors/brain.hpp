@@ -1,6 +1,7 @@
 #pragma once
 // The brain answers the caller. It is a behaviour chosen by name (llm.provider); parley ships
-// `openai`, `script` and `echo`, and users register their own with brain_registry::add.
+// `openai`, `anthropic`, `script` and `echo`, and users register their own with
+// brain_registry::add.
 //
 // Protocol (every message carries the turn epoch; anything older than the newest is stale):
 //   in   (think_atom, uint64_t epoch, chat_history)  answer the last user message
@@ -51,7 +52,7 @@ using brain_factory = std::function<caf::behavior(caf::event_based_actor*, brain
 
 class brain_registry {
  public:
-  // The registry `parley` starts with: openai, script, echo.
+  // The registry `parley` starts with: openai, anthropic, script, echo.
   static brain_registry& global();
 
   void add(std::string name, brain_factory factory);
@@ -66,6 +67,7 @@ class brain_registry {
 
 // Built-in behaviours.
 caf::behavior openai_brain(caf::event_based_actor* self, brain_context ctx);
+caf::behavior anthropic_brain(caf::event_based_actor* self, brain_context ctx);
 caf::behavior script_brain(caf::event_based_actor* self, brain_context ctx);
 caf::behavior echo_brain(caf::event_based_actor* self, brain_context ctx);
 

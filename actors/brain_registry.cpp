@@ -25,6 +25,7 @@ brain_registry& brain_registry::global() {
   static brain_registry registry = [] {
     brain_registry r;
     r.add("openai", openai_brain);
+    r.add("anthropic", anthropic_brain);
     r.add("script", script_brain);
     r.add("echo", echo_brain);
     return r;

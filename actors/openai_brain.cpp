@@ -1,108 +1,32 @@
-// The `openai` behaviour: POST {llm.base-url}/chat/completions with stream=true, cut the
-// streamed text into sentences and hand each on as soon as it is complete. Works with any
-// OpenAI-compatible server. Cancel aborts the HTTP stream, not just its output.
+// The `openai` behaviour: POST {llm.base-url}/chat/completions with stream=true, through the
+// shared streaming machinery (sentences handed on as soon as each is complete; cancel aborts
+// the HTTP stream, not just its output). Works with any OpenAI-compatible server.
 
-#include <spdlog/spdlog.h>
-#include <caf/all.hpp>
-
-#include "actors/atoms.hpp"
 #include "actors/brain.hpp"
-#include "actors/messages.hpp"
-#include "actors/rest_bridge.hpp"
+#include "actors/streaming_brain.hpp"
 #include "protocol/openai_codec.hpp"
-#include "protocol/sentence_splitter.hpp"
-#include "protocol/sse_parser.hpp"
 
 namespace parley {
 
 namespace {
 
-struct openai_state {
-  uint64_t epoch = 0;
-  uint64_t tag = 0;  // the request in flight; 0 when none
-  uint64_t next_tag = 0;
-  net::request_handle handle;
-  sse_parser sse;
-  sentence_splitter splitter;
-  std::string text;
-  bool got_token = false;
-};
+net::http_request chat_request(const runtime& rt, const chat_history& history) {
+  net::http_request req;
+  req.target = rt.llm.base.with_path_suffix("/chat/completions");
+  if (!rt.llm.api_key.empty()) req.headers.push_back({"Authorization", "Bearer " + rt.llm.api_key});
+  openai::request_options o{rt.llm.model, rt.llm.max_tokens, rt.llm.temperature, true};
+  req.body = openai::build_chat_request(history, o);
+  return req;
+}
+
+result<reply_delta> chat_event(const sse_event& ev) {
+  return openai::parse_stream_data(ev.data);
+}
 
 }  // namespace
 
 caf::behavior openai_brain(caf::event_based_actor* self, brain_context ctx) {
-  auto st = std::make_shared<openai_state>();
-  auto out = std::make_shared<brain_output>(self, ctx.parent);
-  auto rt = ctx.rt;
-
-  auto finish = [=] {
-    if (auto rest = st->splitter.finish(); !rest.empty()) out->sentence(st->epoch, std::move(rest));
-    st->tag = 0;
-    out->done(st->epoch, std::move(st->text));
-  };
-  auto abort_with = [=](std::string why) {
-    st->handle.cancel();
-    st->tag = 0;
-    out->error(st->epoch, std::move(why));
-  };
-
-  return {
-      [=](atoms::think, uint64_t epoch, const chat_history& history) {
-        if (st->tag != 0) st->handle.cancel();
-        st->epoch = epoch;
-        st->tag = ++st->next_tag;
-        st->sse = sse_parser{};
-        st->splitter = sentence_splitter{};
-        st->text.clear();
-        st->got_token = false;
-        net::http_request req;
-        req.method = "POST";
-        req.target = rt->llm.base.with_path_suffix("/chat/completions");
-        req.headers.push_back({"Accept", "text/event-stream"});
-        if (!rt->llm.api_key.empty()) req.headers.push_back({"Authorization", "Bearer " + rt->llm.api_key});
-        openai::request_options o{rt->llm.model, rt->llm.max_tokens, rt->llm.temperature, true};
-        req.body = openai::build_chat_request(history, o);
-        req.timeout = rt->llm.timeout;
-        req.on_written = [parent = ctx.parent, epoch] {
-          if (auto p = caf::actor_cast<caf::actor>(parent))
-            caf::anon_send(p, atoms::llm_written_v, epoch,
-                           int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
-        };
-        st->handle = stream_http(*rt, self->address(), st->tag, std::move(req));
-      },
-      [=](atoms::cancel, uint64_t epoch) {
-        if (st->tag == 0 || epoch < st->epoch) return;
-        st->handle.cancel();
-        st->tag = 0;
-      },
-      [=](atoms::chunk, uint64_t tag, const std::string& bytes) {
-        if (tag != st->tag) return;  // stale: cancelled or finished
-        for (auto& ev : st->sse.feed(bytes)) {
-          if (ev.data.empty()) continue;
-          auto delta = openai::parse_stream_data(ev.data);
-          if (!delta) return abort_with(delta.error().message);
-          if (!delta->text.empty()) {
-            if (!st->got_token) {
-              st->got_token = true;
-              out->first_token(st->epoch);
-            }
-            st->text += delta->text;
-            for (auto& s : st->splitter.feed(delta->text)) out->sentence(st->epoch, std::move(s));
-          }
-          if (delta->done) return finish();
-        }
-        if (st->sse.failed()) abort_with("malformed event stream");
-      },
-      [=](atoms::stream_end, uint64_t tag, const http_reply& r) {
-        if (tag != st->tag) return;
-        if (!r.error.empty()) return abort_with("LLM request failed: " + r.error);
-        if (r.status < 200 || r.status >= 300) {
-          auto msg = openai::parse_error_message(r.body);
-          return abort_with("LLM answered " + std::to_string(r.status) + (msg ? ": " + *msg : ""));
-        }
-        finish();  // the stream ended without [DONE]: keep what arrived
-      },
-  };
+  return streaming_brain(self, std::move(ctx), {chat_request, chat_event, openai::parse_error_message});
 }
 
 }  // namespace parley

@@ -141,7 +141,8 @@ std::string help_text() {
   return out;
 }
 
-std::string effective_config(const raw_options& raw) {
+std::string effective_config(const raw_options& given) {
+  auto raw = with_computed_defaults(given);
   std::string out, group;
   for (const auto& spec : option_table()) {
     auto dot = spec.name.find('.');

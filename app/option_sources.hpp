@@ -25,7 +25,8 @@ result<option_request> read_options(const std::vector<std::string>& args);
 // Every option with its kind, meaning and default, grouped as in an INI file.
 std::string help_text();
 
-// The effective value of every option, as an INI file; secrets only as <set> or <unset>.
+// The effective value of every option, as an INI file: computed defaults filled in (the
+// provider's llm.base-url), secrets only as <set> or <unset>.
 std::string effective_config(const raw_options& raw);
 
 }  // namespace parley

@@ -35,6 +35,15 @@ std::chrono::milliseconds millis(double seconds) {
 
 }  // namespace
 
+std::string default_llm_base_url(const std::string& provider) {
+  return provider == "anthropic" ? "https://api.anthropic.com/v1" : "https://api.openai.com/v1";
+}
+
+raw_options with_computed_defaults(raw_options raw) {
+  if (raw.llm_base_url.empty()) raw.llm_base_url = default_llm_base_url(raw.llm_provider);
+  return raw;
+}
+
 result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers) {
   settings s;
   std::string missing;
@@ -91,7 +100,9 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("llm.provider", "unknown provider '" + raw.llm_provider + "' (known: " + list + ")");
   }
   s.llm.provider = raw.llm_provider;
-  auto base = http_url("llm.base-url", raw.llm_base_url, false);
+  auto base =
+      http_url("llm.base-url",
+               raw.llm_base_url.empty() ? default_llm_base_url(raw.llm_provider) : raw.llm_base_url, false);
   if (!base) return base.error();
   s.llm.base = *base;
   s.llm.api_key = raw.llm_api_key;

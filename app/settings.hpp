@@ -28,7 +28,7 @@ struct raw_options {
   std::string webhook_path = "/v1/webhook";
   std::string webhook_secret;
   std::string llm_provider = "openai";
-  std::string llm_base_url = "https://api.openai.com/v1";
+  std::string llm_base_url;  // empty: default_llm_base_url(llm_provider)
   std::string llm_api_key;
   std::string llm_model = "gpt-4o-mini";
   int32_t llm_max_tokens = 300;
@@ -86,6 +86,14 @@ struct settings {
   bool log_json = false;
   int io_threads = 1;
 };
+
+// The API root (with its version) llm.base-url means when it is not set: Anthropic's for the
+// `anthropic` provider, OpenAI's for every other.
+std::string default_llm_base_url(const std::string& provider);
+
+// `raw` with its computed defaults filled in (an unset llm.base-url becomes the provider's),
+// as --dump-config prints it.
+raw_options with_computed_defaults(raw_options raw);
 
 // Checks every option. The error names the option and what is wrong, in one line, e.g.
 // "voipbin.api-url: unsupported scheme 'ftp'"; every missing required option is named at once,

@@ -2,6 +2,7 @@
 // Conversation history, independent of any LLM wire format.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parley {
@@ -13,5 +14,20 @@ struct chat_message {
 };
 
 using chat_history = std::vector<chat_message>;
+
+// Appended to an assistant message the caller cut short: it holds only what they heard.
+inline constexpr std::string_view interrupted_marker = "[interrupted by the caller]";
+
+// The text a model is shown for `m`: it must know where the caller cut it off, and that the
+// rest was never heard. Every provider's codec uses this.
+inline std::string model_content(const chat_message& m) {
+  return m.interrupted ? m.content + " " + std::string(interrupted_marker) : m.content;
+}
+
+// What one piece of a streamed reply says, whatever the provider.
+struct reply_delta {
+  std::string text;   // may be empty (role-only, metadata or keep-alive pieces)
+  bool done = false;  // the reply is complete
+};
 
 }  // namespace parley

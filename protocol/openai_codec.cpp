@@ -8,11 +8,7 @@ using nlohmann::json;
 
 std::string build_chat_request(const chat_history& history, const request_options& o) {
   json messages = json::array();
-  for (const auto& m : history) {
-    // The model must know where the caller cut it off, and that the rest was never heard.
-    auto content = m.interrupted ? m.content + " " + std::string(interrupted_marker) : m.content;
-    messages.push_back({{"role", m.role}, {"content", std::move(content)}});
-  }
+  for (const auto& m : history) messages.push_back({{"role", m.role}, {"content", model_content(m)}});
   json body{{"model", o.model}, {"messages", std::move(messages)}, {"stream", o.stream}};
   if (o.max_tokens > 0) body["max_tokens"] = o.max_tokens;
   if (o.temperature >= 0) body["temperature"] = o.temperature;

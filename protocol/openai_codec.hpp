@@ -17,16 +17,10 @@ struct request_options {
   bool stream = true;
 };
 
-// Appended to an assistant message the caller cut short: it holds only what they heard.
-inline constexpr std::string_view interrupted_marker = "[interrupted by the caller]";
-
 std::string build_chat_request(const chat_history& history, const request_options& options);
 
-// One `data:` payload of a streamed reply.
-struct stream_delta {
-  std::string text;   // may be empty (role-only or finish chunks)
-  bool done = false;  // "[DONE]" or a finish_reason
-};
+// One `data:` payload of a streamed reply: done on "[DONE]" or a finish_reason.
+using stream_delta = reply_delta;
 
 result<stream_delta> parse_stream_data(std::string_view data);
 

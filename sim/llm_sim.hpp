@@ -1,10 +1,12 @@
 #pragma once
-// llm-sim: an OpenAI-compatible /v1/chat/completions endpoint with scripted replies,
-// streamed (SSE) or not, with configurable first-token and per-token delays. Records the
-// body of every request so tests can check what the model was shown.
+// llm-sim: an OpenAI-compatible POST /v1/chat/completions and an Anthropic-compatible
+// POST /v1/messages, with the same scripted replies, streamed (SSE) or not, configurable
+// first-token and per-token delays and fault injection. Records every request (body, and
+// path and headers) so tests can check what the model was shown.
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,15 +25,26 @@ struct llm_sim_options {
   std::vector<std::string> replies = {"You said: {user} What else can I do for you?"};
   std::chrono::milliseconds first_token_delay{150};
   std::chrono::milliseconds token_delay{20};
-  std::string api_key;  // when set, requests must carry "Authorization: Bearer <key>"
+  // When set, requests must carry "Authorization: Bearer <key>" (OpenAI) or "x-api-key: <key>"
+  // (Anthropic); 401 with the API's error body otherwise.
+  std::string api_key;
 };
 
-// What the next request(s) get instead of a good reply.
+// What the next request(s) get instead of a good reply, in the wire format of the endpoint
+// asked.
 enum class llm_fault {
-  http_500,    // 500 with an OpenAI error body
-  stall,       // headers never come
-  malformed,   // a 200 stream whose chunk is not JSON
-  disconnect,  // the connection drops after the first tokens
+  http_500,     // 500 with the API's error body
+  stall,        // headers never come
+  malformed,    // a 200 stream whose chunk is not JSON
+  disconnect,   // the connection drops after the first tokens
+  error_event,  // after the first tokens, an error in the stream (Anthropic's `error` event)
+};
+
+// One request an endpoint accepted.
+struct llm_request {
+  std::string path;                            // /v1/chat/completions or /v1/messages
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
 };
 
 class llm_sim {
@@ -45,11 +58,13 @@ class llm_sim {
   // The next `count` requests fail with `fault`. Thread-safe.
   void fail_next(llm_fault fault, int count = 1);
 
-  // Raw JSON bodies of the chat-completion requests received, in order. Thread-safe.
+  // Raw JSON bodies of the requests accepted, both endpoints in one list, in order. Thread-safe.
   std::vector<std::string> requests() const;
+  // The same requests with their path and headers. Thread-safe.
+  std::vector<llm_request> received() const;
 
   struct stream_counts {
-    std::size_t completed = 0;                         // streamed to [DONE]
+    std::size_t completed = 0;                         // streamed to [DONE] or message_stop
     std::size_t aborted = 0;                           // the client went away mid-stream
     std::chrono::steady_clock::time_point last_end{};  // when the last stream ended
   };

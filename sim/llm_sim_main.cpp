@@ -1,4 +1,5 @@
-// llm-sim: an OpenAI-compatible chat-completions server with scripted replies.
+// llm-sim: an OpenAI-compatible chat-completions and Anthropic-compatible messages server
+// with scripted replies.
 
 #include <csignal>
 #include <cstdio>
@@ -15,12 +16,14 @@ volatile std::sig_atomic_t interrupted = 0;
 
 const char* usage =
     "Usage: llm-sim [options]\n"
-    "  --listen=HOST:PORT     address (default 127.0.0.1:18081); the API is at /v1/chat/completions\n"
+    "  --listen=HOST:PORT     address (default 127.0.0.1:18081); the APIs are at /v1/chat/completions\n"
+    "                         (OpenAI) and /v1/messages (Anthropic)\n"
     "  --reply=TEXT           a reply; repeat for several: the n-th caller turn gets the n-th; {user} is the "
     "caller's words\n"
     "  --first-token-ms=MS    delay before the first token (default 150)\n"
     "  --token-ms=MS          delay between tokens (default 20)\n"
-    "  --api-key=KEY          require \"Authorization: Bearer KEY\"\n";
+    "  --api-key=KEY          require \"Authorization: Bearer KEY\" (OpenAI) or \"x-api-key: KEY\" "
+    "(Anthropic)\n";
 
 }  // namespace
 

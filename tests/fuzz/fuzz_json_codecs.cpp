@@ -1,11 +1,13 @@
 // Any bytes into every JSON codec of protocol/: OpenAI stream chunks, completions and error
-// bodies, VoIPBIN REST bodies and lists, and the sentence splitter on the decoded text.
+// bodies, Anthropic stream events, messages and error bodies, VoIPBIN REST bodies and lists,
+// and the sentence splitter on the decoded text.
 // Errors are values; nothing may crash or throw.
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "protocol/anthropic_codec.hpp"
 #include "protocol/openai_codec.hpp"
 #include "protocol/sentence_splitter.hpp"
 #include "protocol/transcript_history.hpp"
@@ -16,6 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto delta = parley::openai::parse_stream_data(text);
   (void)parley::openai::parse_completion(text);
   (void)parley::openai::parse_error_message(text);
+  (void)parley::anthropic::parse_stream_event("content_block_delta", text);
+  (void)parley::anthropic::parse_message(text);
+  (void)parley::anthropic::parse_error_message(text);
   (void)parley::voipbin::parse_speaking(text);
   (void)parley::voipbin::parse_transcribe(text);
   (void)parley::voipbin::parse_call(text);

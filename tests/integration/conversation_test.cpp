@@ -228,7 +228,8 @@ TEST_P(LlmFailure, CallerHearsTheErrorPromptAndTheNextTurnWorks) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, LlmFailure,
                          ::testing::Values(sim::llm_fault::http_500, sim::llm_fault::stall,
-                                           sim::llm_fault::malformed, sim::llm_fault::disconnect),
+                                           sim::llm_fault::malformed, sim::llm_fault::disconnect,
+                                           sim::llm_fault::error_event),
                          [](const auto& info) {
                            switch (info.param) {
                              case sim::llm_fault::http_500:
@@ -239,6 +240,8 @@ INSTANTIATE_TEST_SUITE_P(Faults, LlmFailure,
                                return std::string("MalformedStream");
                              case sim::llm_fault::disconnect:
                                return std::string("Disconnect");
+                             case sim::llm_fault::error_event:
+                               return std::string("ErrorEvent");
                            }
                            return std::string("Unknown");
                          });

@@ -156,6 +156,21 @@ TEST(OptionSources, DumpShowsEveryOptionAndNoSecret) {
   EXPECT_EQ(effective_config(back->raw), dump);
 }
 
+TEST(OptionSources, DumpShowsTheProvidersBaseUrlWhenNoneIsSet) {
+  auto openai = read_options({});
+  ASSERT_TRUE(openai);
+  EXPECT_NE(effective_config(openai->raw).find("\nbase-url=\"https://api.openai.com/v1\"\n"),
+            std::string::npos);
+  auto anthropic = read_options({"--llm.provider=anthropic"});
+  ASSERT_TRUE(anthropic);
+  EXPECT_NE(effective_config(anthropic->raw).find("\nbase-url=\"https://api.anthropic.com/v1\"\n"),
+            std::string::npos);
+  auto given = read_options({"--llm.provider=anthropic", "--llm.base-url=http://localhost:9/v1"});
+  ASSERT_TRUE(given);
+  EXPECT_NE(effective_config(given->raw).find("\nbase-url=\"http://localhost:9/v1\"\n"), std::string::npos);
+  EXPECT_NE(help_text().find("https://api.anthropic.com/v1 for anthropic"), std::string::npos);
+}
+
 TEST(OptionSources, HelpListsEveryOptionWithItsDefault) {
   auto help = help_text();
   for (const auto& spec : option_table())

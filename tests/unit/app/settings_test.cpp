@@ -8,7 +8,7 @@ using namespace parley;
 
 namespace {
 
-const std::vector<std::string> providers = {"echo", "openai", "script"};
+const std::vector<std::string> providers = {"anthropic", "echo", "openai", "script"};
 
 raw_options valid() {
   raw_options r;
@@ -38,6 +38,25 @@ TEST(Settings, DefaultsWithCredentialsAreValid) {
   EXPECT_TRUE(s->agent.adopt_on_start);
 }
 
+TEST(Settings, TheLlmBaseUrlDefaultsToTheProvidersOwn) {
+  auto openai = validate(valid(), providers);
+  ASSERT_TRUE(openai) << openai.error().message;
+  EXPECT_EQ(openai->llm.base.host, "api.openai.com");
+  EXPECT_EQ(openai->llm.base.target, "/v1");
+  auto r = valid();
+  r.llm_provider = "anthropic";
+  auto anthropic = validate(r, providers);
+  ASSERT_TRUE(anthropic) << anthropic.error().message;
+  EXPECT_EQ(anthropic->llm.base.host, "api.anthropic.com");
+  EXPECT_EQ(anthropic->llm.base.target, "/v1");
+  // A URL given is used whatever the provider.
+  r.llm_base_url = "http://127.0.0.1:8000/v1";
+  auto given = validate(r, providers);
+  ASSERT_TRUE(given) << given.error().message;
+  EXPECT_EQ(given->llm.base.host, "127.0.0.1");
+  EXPECT_EQ(with_computed_defaults(r).llm_base_url, "http://127.0.0.1:8000/v1");
+}
+
 TEST(Settings, AdoptionAtStartCanBeTurnedOff) {
   auto r = valid();
   r.agent_adopt_on_start = false;
@@ -61,7 +80,7 @@ TEST(Settings, EachErrorNamesItsOption) {
   EXPECT_EQ(error_of(r).rfind("voipbin.customer-id: ", 0), 0u);
   r = valid();
   r.llm_provider = "gpt";
-  EXPECT_EQ(error_of(r), "llm.provider: unknown provider 'gpt' (known: echo, openai, script)");
+  EXPECT_EQ(error_of(r), "llm.provider: unknown provider 'gpt' (known: anthropic, echo, openai, script)");
   r = valid();
   r.llm_provider = "script";
   EXPECT_EQ(error_of(r).rfind("llm.script: ", 0), 0u);

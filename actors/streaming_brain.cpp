@@ -1,0 +1,98 @@
+#include "actors/streaming_brain.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+#include "actors/rest_bridge.hpp"
+#include "protocol/sentence_splitter.hpp"
+
+namespace parley {
+
+namespace {
+
+struct stream_state {
+  uint64_t epoch = 0;
+  uint64_t tag = 0;  // the request in flight; 0 when none
+  uint64_t next_tag = 0;
+  net::request_handle handle;
+  sse_parser sse;
+  sentence_splitter splitter;
+  std::string text;
+  bool got_token = false;
+};
+
+}  // namespace
+
+caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, llm_wire wire) {
+  auto st = std::make_shared<stream_state>();
+  auto out = std::make_shared<brain_output>(self, ctx.parent);
+  auto rt = ctx.rt;
+
+  auto finish = [=] {
+    if (auto rest = st->splitter.finish(); !rest.empty()) out->sentence(st->epoch, std::move(rest));
+    st->tag = 0;
+    out->done(st->epoch, std::move(st->text));
+  };
+  auto abort_with = [=](std::string why) {
+    st->handle.cancel();
+    st->tag = 0;
+    out->error(st->epoch, std::move(why));
+  };
+
+  return {
+      [=](atoms::think, uint64_t epoch, const chat_history& history) {
+        if (st->tag != 0) st->handle.cancel();
+        st->epoch = epoch;
+        st->tag = ++st->next_tag;
+        st->sse = sse_parser{};
+        st->splitter = sentence_splitter{};
+        st->text.clear();
+        st->got_token = false;
+        auto req = wire.request(*rt, history);
+        req.method = "POST";
+        req.headers.push_back({"Accept", "text/event-stream"});
+        req.timeout = rt->llm.timeout;
+        req.on_written = [parent = ctx.parent, epoch] {
+          if (auto p = caf::actor_cast<caf::actor>(parent))
+            caf::anon_send(p, atoms::llm_written_v, epoch,
+                           int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
+        };
+        st->handle = stream_http(*rt, self->address(), st->tag, std::move(req));
+      },
+      [=](atoms::cancel, uint64_t epoch) {
+        if (st->tag == 0 || epoch < st->epoch) return;
+        st->handle.cancel();
+        st->tag = 0;
+      },
+      [=](atoms::chunk, uint64_t tag, const std::string& bytes) {
+        if (tag != st->tag) return;  // stale: cancelled or finished
+        for (auto& ev : st->sse.feed(bytes)) {
+          if (ev.data.empty()) continue;
+          auto delta = wire.event(ev);
+          if (!delta) return abort_with(delta.error().message);
+          if (!delta->text.empty()) {
+            if (!st->got_token) {
+              st->got_token = true;
+              out->first_token(st->epoch);
+            }
+            st->text += delta->text;
+            for (auto& s : st->splitter.feed(delta->text)) out->sentence(st->epoch, std::move(s));
+          }
+          if (delta->done) return finish();
+        }
+        if (st->sse.failed()) abort_with("malformed event stream");
+      },
+      [=](atoms::stream_end, uint64_t tag, const http_reply& r) {
+        if (tag != st->tag) return;
+        if (!r.error.empty()) return abort_with("LLM request failed: " + r.error);
+        if (r.status < 200 || r.status >= 300) {
+          auto msg = wire.error_message(r.body);
+          return abort_with("LLM answered " + std::to_string(r.status) + (msg ? ": " + *msg : ""));
+        }
+        finish();  // the stream ended without its end event: keep what arrived
+      },
+  };
+}
+
+}  // namespace parley
