@@ -1,6 +1,7 @@
 #pragma once
 // Conversation history, independent of any LLM wire format.
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,5 +14,10 @@ struct chat_message {
 };
 
 using chat_history = std::vector<chat_message>;
+
+// What a model is shown of `history`: every system message, and of the others at most the last
+// `max_messages`, dropped whole from the front. Once anything was dropped, the kept part never
+// starts with an assistant message (its user message is gone), so it may hold one fewer.
+chat_history recent_history(const chat_history& history, std::size_t max_messages);
 
 }  // namespace parley
