@@ -32,6 +32,8 @@ CAF_ADD_ATOM(parley, parley::atoms, reply, "reply")
 CAF_ADD_ATOM(parley, parley::atoms, reply_error, "reply_err")
 CAF_ADD_ATOM(parley, parley::atoms, first_token, "first_tok")
 CAF_ADD_ATOM(parley, parley::atoms, llm_written, "llm_wrote")
+// fallback brain: the primary's first text is late
+CAF_ADD_ATOM(parley, parley::atoms, first_token_late, "ft_late")
 // timers and io completions
 CAF_ADD_ATOM(parley, parley::atoms, silence, "silence")
 CAF_ADD_ATOM(parley, parley::atoms, play_check, "play_chk")

@@ -65,6 +65,10 @@ class brain_registry {
   std::map<std::string, brain_factory> factories_;
 };
 
+// The brain of a call: rt->llm.provider, or, when rt->llm.fallback names a provider, a
+// fallback brain in front of both (fallback_brain.cpp). Monitored by `parent`.
+caf::actor spawn_brain(caf::event_based_actor* parent, brain_context ctx);
+
 // Built-in behaviours.
 caf::behavior openai_brain(caf::event_based_actor* self, brain_context ctx);
 caf::behavior anthropic_brain(caf::event_based_actor* self, brain_context ctx);

@@ -212,7 +212,8 @@ void think(supervisor_ptr self, int64_t event_ns) {
   st.stamps = turn_stamps{};
   st.stamps.event = from_ns(event_ns);
   ++st.silence_generation;  // no silence prompt while the agent answers
-  self->send(st.brain, atoms::think_v, st.epoch, st.history);
+  // The model sees the newest llm.max-history messages; st.history keeps them all.
+  self->send(st.brain, atoms::think_v, st.epoch, recent_history(st.history, st.rt->llm.max_history));
 }
 
 void cancel_brain(supervisor_ptr self) {
@@ -513,7 +514,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   // An adopted call's live speaking session is found and reused by the speaking actor (a new
   // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
-  st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
+  st.brain = spawn_brain(self, {st.rt, self->address()});
   if (!adopt_transcribe_id.empty()) {
     spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
                  adopt_transcribe_id, live ? "" : " (ended; a new one starts)");
@@ -551,7 +552,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       st.brain = nullptr;
       if (!ending) {
         spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, why);
-        st.brain = brain_registry::global().spawn(self, st.rt->llm.provider, {st.rt, self->address()});
+        st.brain = spawn_brain(self, {st.rt, self->address()});
         if (st.reply.generating) speak(self, st.rt->agent.error_prompt);
       }
     }

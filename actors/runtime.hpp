@@ -30,6 +30,15 @@ struct voipbin_options {
   double rate_burst = 33;
 };
 
+// Which model answers: a brain behaviour and where it reaches its model. Any provider reads
+// these from runtime::llm, so a fallback is the same runtime with these four swapped.
+struct llm_provider_config {
+  std::string provider;  // a registered brain; empty: none
+  url base;
+  std::string api_key;
+  std::string model;
+};
+
 struct llm_options {
   std::string provider = "openai";
   url base;  // e.g. https://api.openai.com/v1
@@ -39,6 +48,11 @@ struct llm_options {
   double temperature = -1;
   std::chrono::milliseconds timeout{30000};  // longest wait for the next byte of a reply
   std::vector<std::string> script;           // replies of the `script` provider, in turn
+  // Asked when the primary fails before its first text or sends none within
+  // first_token_timeout; provider empty: no fallback (the caller hears the error prompt).
+  llm_provider_config fallback;
+  std::chrono::milliseconds first_token_timeout{3000};
+  std::size_t max_history = 50;  // messages sent besides the system prompt(s); older ones dropped
 };
 
 struct agent_options {
@@ -79,5 +93,17 @@ struct runtime {
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
 };
+
+// A copy of `rt` whose model is `config` (the services stay shared): what a brain for that
+// provider is given, e.g. the fallback's.
+inline runtime with_model(const runtime& rt, const llm_provider_config& config) {
+  runtime out = rt;
+  out.llm.provider = config.provider;
+  out.llm.base = config.base;
+  out.llm.api_key = config.api_key;
+  out.llm.model = config.model;
+  out.llm.fallback = {};  // a fallback has none of its own
+  return out;
+}
 
 }  // namespace parley

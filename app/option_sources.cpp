@@ -125,7 +125,7 @@ std::string help_text() {
   raw_options defaults;
   std::string group;
   for (const auto& spec : option_table()) {
-    auto dot = spec.name.find('.');
+    auto dot = spec.name.rfind('.');  // [llm.fallback] model
     auto g = std::string(spec.name.substr(0, dot));
     if (g != group) out += "\n[" + (group = g) + "]\n";
     std::string line = "  --" + std::string(spec.name) + "=<" + std::string(option_kind(spec)) + ">";
@@ -145,7 +145,7 @@ std::string effective_config(const raw_options& given) {
   auto raw = with_computed_defaults(given);
   std::string out, group;
   for (const auto& spec : option_table()) {
-    auto dot = spec.name.find('.');
+    auto dot = spec.name.rfind('.');  // [llm.fallback] model
     auto g = std::string(spec.name.substr(0, dot));
     if (g != group) out += (out.empty() ? "[" : "\n[") + (group = g) + "]\n";
     auto key = std::string(spec.name.substr(dot + 1));

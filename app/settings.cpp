@@ -114,6 +114,30 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (!(raw.llm_timeout > 0)) return bad("llm.timeout", "must be above 0");
   s.llm.timeout = millis(raw.llm_timeout);
   s.llm.script = raw.llm_script;
+  if (raw.llm_max_history < 1) return bad("llm.max-history", "must be at least 1");
+  s.llm.max_history = static_cast<std::size_t>(raw.llm_max_history);
+  if (!(raw.llm_first_token_timeout > 0)) return bad("llm.first-token-timeout", "must be above 0");
+  s.llm.first_token_timeout = millis(raw.llm_first_token_timeout);
+  // Empty: the primary's URL for the same provider, else the fallback provider's own default.
+  auto fallback_url = raw.llm_fallback_base_url;
+  if (fallback_url.empty() && !raw.llm_fallback_provider.empty() &&
+      raw.llm_fallback_provider != raw.llm_provider)
+    fallback_url = default_llm_base_url(raw.llm_fallback_provider);
+  url fallback_base = s.llm.base;
+  if (!fallback_url.empty()) {
+    auto given = http_url("llm.fallback.base-url", fallback_url, false);
+    if (!given) return given.error();
+    fallback_base = *given;
+  }
+  if (!raw.llm_fallback_provider.empty()) {
+    if (std::find(known_providers.begin(), known_providers.end(), raw.llm_fallback_provider) ==
+        known_providers.end())
+      return bad("llm.fallback.provider", "unknown provider '" + raw.llm_fallback_provider + "'");
+    s.llm.fallback.provider = raw.llm_fallback_provider;
+    s.llm.fallback.base = fallback_base;
+    s.llm.fallback.api_key = raw.llm_fallback_api_key;
+    s.llm.fallback.model = raw.llm_fallback_model.empty() ? raw.llm_model : raw.llm_fallback_model;
+  }
 
   s.agent.system_prompt = raw.agent_system_prompt;
   s.agent.greeting = raw.agent_greeting;

@@ -35,6 +35,12 @@ struct raw_options {
   double llm_temperature = 0.7;
   double llm_timeout = 30;
   std::vector<std::string> llm_script;
+  int64_t llm_max_history = 50;
+  double llm_first_token_timeout = 3;
+  std::string llm_fallback_provider;
+  std::string llm_fallback_base_url;
+  std::string llm_fallback_api_key;
+  std::string llm_fallback_model;
   std::string agent_system_prompt =
       "You are a helpful voice assistant on a phone call. Answer in one to three short "
       "spoken sentences, without lists or markup.";

@@ -1,6 +1,7 @@
 #pragma once
 // Conversation history, independent of any LLM wire format.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,5 +30,9 @@ struct reply_delta {
   std::string text;   // may be empty (role-only, metadata or keep-alive pieces)
   bool done = false;  // the reply is complete
 };
+// What a model is shown of `history`: every system message, and of the others at most the last
+// `max_messages`, dropped whole from the front. Once anything was dropped, the kept part never
+// starts with an assistant message (its user message is gone), so it may hold one fewer.
+chat_history recent_history(const chat_history& history, std::size_t max_messages);
 
 }  // namespace parley

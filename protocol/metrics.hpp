@@ -77,6 +77,7 @@ struct metrics {
   counter rest_says_dropped_total;           // queued /say texts dropped unsent by a flush or stop
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
+  labelled_counter llm_fallbacks_total;      // reason: error or first_token_timeout (the fallback answered)
   labelled_counter auth_failures_total;      // source: websocket (upgrade refused) or rest (401 answers)
   histogram turn_event_to_llm_seconds;       // final transcript event received -> LLM request written
   histogram turn_first_token_seconds;        // LLM request written -> first token

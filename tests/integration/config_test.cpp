@@ -55,7 +55,7 @@ std::string dump_config(std::vector<std::string> args) {
 
 // The value of `group.key` in a --dump-config output, or "<absent>".
 std::string dumped(const std::string& dump, const std::string& name) {
-  auto dot = name.find('.');
+  auto dot = name.rfind('.');  // llm.fallback.model is model= under [llm.fallback]
   auto section = dump.find("[" + name.substr(0, dot) + "]\n");
   if (section == std::string::npos) return "<absent>";
   auto key = dump.find("\n" + name.substr(dot + 1) + "=", section);
@@ -246,6 +246,42 @@ std::map<std::string, std::string> ini_values(const std::string& path, bool comm
     if (eq != std::string::npos) values[group + "." + line.substr(0, eq)] = line.substr(eq + 1);
   }
   return values;
+}
+
+// Options with two dots: [llm.fallback] model= in a file, PARLEY_LLM_FALLBACK_MODEL in the
+// environment; the dump prints them under [llm.fallback], and reads back as it printed.
+TEST(Config, FallbackOptionsHaveTheirOwnGroup) {
+  auto path = "/tmp/parley-test-fallback-" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "[llm.fallback]\nprovider=\"openai\"\nbase-url=\"http://backup.example/v1\"\n"
+                         "api-key=\"sk-fallback-0042\"\n[llm]\nfirst-token-timeout=0.5\n";
+  ::setenv("PARLEY_LLM_FALLBACK_MODEL", "backup-model", 1);
+  auto dump = dump_config({"--voipbin.accesskey=k", customer, "--config-file=" + path});
+  ::unsetenv("PARLEY_LLM_FALLBACK_MODEL");
+  EXPECT_EQ(dump.find("0042"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("\n[llm.fallback]\nprovider=\"openai\"\nbase-url=\"http://backup.example/v1\"\n"
+                      "api-key=<set>\nmodel=\"backup-model\"\n"),
+            std::string::npos)
+      << dump;
+  EXPECT_EQ(dumped(dump, "llm.first-token-timeout"), "0.5");
+  EXPECT_EQ(dumped(dump, "llm.max-history"), "50");
+  // The dump, secrets aside, is a config file giving the same options.
+  std::string again_text;
+  std::istringstream lines(dump);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find("=<set>") == std::string::npos && line.find("=<unset>") == std::string::npos)
+      again_text += line + "\n";
+  std::ofstream(path) << again_text;
+  auto again = dump_config({"--voipbin.accesskey=k", customer, "--config-file=" + path});
+  ::unlink(path.c_str());
+  EXPECT_EQ(dumped(again, "llm.fallback.model"), "\"backup-model\"") << again;
+  EXPECT_EQ(dumped(again, "llm.fallback.base-url"), "\"http://backup.example/v1\"");
+  EXPECT_EQ(dumped(again, "llm.model"), "\"gpt-4o-mini\"");
+  expect_refused({"--voipbin.accesskey=k", customer, "--llm.fallback.provider=nope"},
+                 "llm.fallback.provider: unknown provider 'nope'");
+  expect_refused({"--voipbin.accesskey=k", customer, "--llm.max-history=0"},
+                 "llm.max-history: must be at least 1");
+  expect_refused({"--voipbin.accesskey=k", customer, "--llm.first-token-timeout=0"},
+                 "llm.first-token-timeout: must be above 0");
 }
 
 }  // namespace

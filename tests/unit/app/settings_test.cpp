@@ -200,3 +200,16 @@ TEST(Settings, IoThreadsMustBeOne) {
   r.io_threads = 1;
   EXPECT_EQ(error_of(r), "<valid>");
 }
+
+TEST(Settings, AFallbackOfAnotherProviderUsesThatProvidersUrl) {
+  auto r = valid();
+  r.llm_fallback_provider = "anthropic";
+  auto s = validate(r, {"anthropic", "echo", "openai", "script"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->llm.fallback.base.host, "api.anthropic.com");
+  r.llm_fallback_provider = "openai";
+  r.llm_base_url = "http://127.0.0.1:9/v1";
+  s = validate(r, {"anthropic", "echo", "openai", "script"});
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->llm.fallback.base.host, "127.0.0.1");  // the same provider: the primary's URL
+}
