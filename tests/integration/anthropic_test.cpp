@@ -123,18 +123,4 @@ INSTANTIATE_TEST_SUITE_P(Faults, AnthropicFailure,
                          ::testing::Values(sim::llm_fault::http_500, sim::llm_fault::error_event,
                                            sim::llm_fault::stall, sim::llm_fault::malformed,
                                            sim::llm_fault::disconnect),
-                         [](const auto& info) {
-                           switch (info.param) {
-                             case sim::llm_fault::http_500:
-                               return std::string("Http500");
-                             case sim::llm_fault::error_event:
-                               return std::string("ErrorEvent");
-                             case sim::llm_fault::stall:
-                               return std::string("Stall");
-                             case sim::llm_fault::malformed:
-                               return std::string("MalformedStream");
-                             case sim::llm_fault::disconnect:
-                               return std::string("Disconnect");
-                           }
-                           return std::string("Unknown");
-                         });
+                         fault_name);

@@ -19,6 +19,23 @@ namespace parley::test {
 
 using nlohmann::json;
 
+// A readable test name for each LLM fault, for parametrised fault suites.
+inline std::string fault_name(const ::testing::TestParamInfo<sim::llm_fault>& info) {
+  switch (info.param) {
+    case sim::llm_fault::http_500:
+      return "Http500";
+    case sim::llm_fault::stall:
+      return "Stall";
+    case sim::llm_fault::malformed:
+      return "MalformedStream";
+    case sim::llm_fault::disconnect:
+      return "Disconnect";
+    case sim::llm_fault::error_event:
+      return "ErrorEvent";
+  }
+  return "Unknown";
+}
+
 template <class Pred>
 inline bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(30)) {
   auto end = std::chrono::steady_clock::now() + limit;

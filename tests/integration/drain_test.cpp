@@ -36,6 +36,11 @@ class Drain : public Conversation {
   std::vector<sim::recorded_request> hangups_of(const std::string& call) {
     return only(voipbin->requests(), "/calls/" + call + "/hangup");
   }
+  // Signals parley and waits for it to exit: its exit code, or -1 when it did not exit.
+  int exit_code_after(int sig) {
+    parley->signal(sig);
+    return parley->wait(std::chrono::seconds(60)).value_or(-1);
+  }
   bool sessions_stopped() { return voipbin->live_speakings() == 0 && voipbin->live_transcribes() == 0; }
   // Whether parley created a session for `call`.
   bool served(const std::string& call) {
@@ -90,10 +95,7 @@ TEST_F(Drain, AtTheTimeoutTheCallerHearsTheMessageAndIsHungUp) {
   start_drain({"--agent.drain-timeout=1", "--agent.drain-message=" + bye});
   auto call = voipbin->place_call(lingering_call("one"));
   ASSERT_TRUE(said_is({"You said: one"})) << parley->output();
-  parley->signal(SIGTERM);
-  auto rc = parley->wait(std::chrono::seconds(60));
-  ASSERT_TRUE(rc.has_value()) << parley->output();
-  EXPECT_EQ(*rc, 0) << parley->output();
+  ASSERT_EQ(exit_code_after(SIGTERM), 0) << parley->output();
   EXPECT_EQ(said(), (std::vector<std::string>{"You said: one", bye}));
   auto heard = voipbin->heard(call);
   ASSERT_FALSE(heard.empty());
@@ -111,10 +113,7 @@ TEST_F(Drain, AtTheTimeoutReleaseStopsTheSessionsAndLeavesTheCallUp) {
   start_drain({"--agent.drain-timeout=1", "--agent.drain-message=" + bye, "--agent.drain-action=release"});
   auto call = voipbin->place_call(lingering_call("one"));
   ASSERT_TRUE(said_is({"You said: one"})) << parley->output();
-  parley->signal(SIGTERM);
-  auto rc = parley->wait(std::chrono::seconds(60));
-  ASSERT_TRUE(rc.has_value()) << parley->output();
-  EXPECT_EQ(*rc, 0) << parley->output();
+  ASSERT_EQ(exit_code_after(SIGTERM), 0) << parley->output();
   EXPECT_EQ(said(), (std::vector<std::string>{"You said: one", bye}));
   EXPECT_TRUE(hangups_of(call).empty());
   EXPECT_EQ(voipbin->calls_finished(), 0u);  // still up, for the next parley
