@@ -32,6 +32,10 @@ CAF_ADD_ATOM(parley, parley::atoms, reply, "reply")
 CAF_ADD_ATOM(parley, parley::atoms, reply_error, "reply_err")
 CAF_ADD_ATOM(parley, parley::atoms, first_token, "first_tok")
 CAF_ADD_ATOM(parley, parley::atoms, llm_written, "llm_wrote")
+CAF_ADD_ATOM(parley, parley::atoms, tool_calls, "tool_calls")
+// supervisor <-> tool runner
+CAF_ADD_ATOM(parley, parley::atoms, run_tool, "run_tool")
+CAF_ADD_ATOM(parley, parley::atoms, tool_result, "tool_res")
 // fallback brain: the primary's first text is late
 CAF_ADD_ATOM(parley, parley::atoms, first_token_late, "ft_late")
 // timers and io completions

@@ -41,8 +41,14 @@ typename Inspector::result_type inspect(Inspector& f, voice_event& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
+  return f(caf::meta::type_name("tool_call"), x.id, x.name, x.arguments);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.interrupted);
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.interrupted, x.tool_calls,
+           x.tool_call_id, x.tool_error);
 }
 
 }  // namespace parley

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/tools.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/url.hpp"
 
@@ -80,6 +81,14 @@ struct agent_options {
   // At start-up, take over the live calls no process here serves, an earlier one's history
   // rebuilt (DESIGN §8); false also leaves such calls alone after a reconnect.
   bool adopt_on_start = true;
+  // Tools (docs/tools.md): the built-in ones enabled, the HTTP ones of agent.tools-file, and
+  // what the model is offered of both (built-ins first). A turn runs at most max_tool_calls.
+  std::vector<std::string> builtin_tools;
+  std::vector<http_tool> http_tools;
+  std::vector<tool_definition> offered_tools;
+  int max_tool_calls = 5;
+  std::string transfer_to;  // transfer_call's address: tel:+E.164 or sip:…
+  std::string transfer_message;
 };
 
 struct runtime {

@@ -4,14 +4,36 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace parley {
 
+// One call of a tool by the model.
+struct tool_call {
+  std::string id;  // the provider's id for it; its result names it
+  std::string name;
+  std::string arguments;  // the JSON object the model wrote, as text (may be malformed); "" means {}
+};
+
+// A tool the model is offered.
+struct tool_definition {
+  std::string name;
+  std::string description;
+  std::string parameters;  // JSON Schema of the arguments (an object), as JSON text
+};
+
 struct chat_message {
-  std::string role;  // system, user, assistant
+  chat_message() = default;
+  chat_message(std::string role_, std::string content_, bool interrupted_ = false)
+      : role(std::move(role_)), content(std::move(content_)), interrupted(interrupted_) {}
+
+  std::string role;  // system, user, assistant, tool
   std::string content;
-  bool interrupted = false;  // assistant text cut short by the caller
+  bool interrupted = false;           // assistant text cut short by the caller
+  std::vector<tool_call> tool_calls;  // assistant: the tools it called after saying `content`
+  std::string tool_call_id;           // tool: the call whose result `content` is
+  bool tool_error = false;            // tool: `content` says why the tool failed
 };
 
 using chat_history = std::vector<chat_message>;
@@ -25,9 +47,19 @@ inline std::string model_content(const chat_message& m) {
   return m.interrupted ? m.content + " " + std::string(interrupted_marker) : m.content;
 }
 
+// A piece of a tool call in a streamed reply. Pieces of one call share its index; its id and
+// name come with its first piece, its arguments in pieces to be appended in order.
+struct tool_call_delta {
+  std::size_t index = 0;
+  std::string id;
+  std::string name;
+  std::string arguments;
+};
+
 // What one piece of a streamed reply says, whatever the provider.
 struct reply_delta {
-  std::string text;   // may be empty (role-only, metadata or keep-alive pieces)
+  std::string text;  // may be empty (role-only, metadata or keep-alive pieces)
+  std::vector<tool_call_delta> tool_calls;
   bool done = false;  // the reply is complete
 };
 // What a model is shown of `history`: every system message, and of the others at most the last

@@ -16,7 +16,11 @@ std::string build_chat_request(const chat_history& history, const request_option
 }
 
 result<stream_delta> parse_stream_data(std::string_view data) {
-  if (data == "[DONE]") return stream_delta{"", true};
+  if (data == "[DONE]") {
+    stream_delta end;
+    end.done = true;
+    return end;
+  }
   auto j = json::parse(data, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail("stream chunk is not a JSON object");
   if (auto err = j.find("error"); err != j.end()) {
