@@ -36,6 +36,8 @@ CAF_ADD_ATOM(parley, parley::atoms, tool_calls, "tool_calls")
 // supervisor <-> tool runner
 CAF_ADD_ATOM(parley, parley::atoms, run_tool, "run_tool")
 CAF_ADD_ATOM(parley, parley::atoms, tool_result, "tool_res")
+// supervisor: the transfer message's playout was never confirmed
+CAF_ADD_ATOM(parley, parley::atoms, transfer, "transfer")
 // fallback brain: the primary's first text is late
 CAF_ADD_ATOM(parley, parley::atoms, first_token_late, "ft_late")
 // timers and io completions

@@ -10,6 +10,10 @@
 //   out  (first_token_atom, epoch)                    first text arrived from the model
 //        (sentence_atom, epoch, std::string)          one complete sentence, in order
 //        (reply_atom, epoch, std::string)             the reply is complete (its whole text)
+//        (tool_calls_atom, epoch, std::string,        the model said the text, then called these
+//         std::vector<tool_call>)                     tools: the reply goes on with a new think of
+//                                                     the same epoch once their results are in the
+//                                                     history (a brain offers rt->agent.offered_tools)
 //        (reply_error_atom, epoch, std::string)       the reply failed; the reason is for logs
 //        (llm_written_atom, epoch, int64_t ns)        optional: the model request was written
 //                                                     (steady clock), for the latency stamps
@@ -41,6 +45,7 @@ class brain_output {
   void first_token(uint64_t epoch);
   void sentence(uint64_t epoch, std::string text);
   void done(uint64_t epoch, std::string full_text);
+  void tool_calls(uint64_t epoch, std::string text, std::vector<tool_call> calls);
   void error(uint64_t epoch, std::string why);
 
  private:

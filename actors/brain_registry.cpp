@@ -2,6 +2,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
+#include "actors/messages.hpp"
 
 namespace parley {
 
@@ -15,6 +16,10 @@ void brain_output::sentence(uint64_t epoch, std::string text) {
 void brain_output::done(uint64_t epoch, std::string full_text) {
   if (auto p = caf::actor_cast<caf::actor>(parent_))
     self_->send(p, atoms::reply_v, epoch, std::move(full_text));
+}
+void brain_output::tool_calls(uint64_t epoch, std::string text, std::vector<tool_call> calls) {
+  if (auto p = caf::actor_cast<caf::actor>(parent_))
+    self_->send(p, atoms::tool_calls_v, epoch, std::move(text), std::move(calls));
 }
 void brain_output::error(uint64_t epoch, std::string why) {
   if (auto p = caf::actor_cast<caf::actor>(parent_))

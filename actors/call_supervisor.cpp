@@ -14,6 +14,7 @@
 #include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/playout_tracker.hpp"
+#include "protocol/tools.hpp"
 #include "protocol/transcript_history.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_requests.hpp"
@@ -57,8 +58,15 @@ struct reply_state {
   std::string heard_before;               // a resumed reply: what the caller heard of it before
   bool hangup_after = false;              // the goodbye: hang up once it has been heard
   bool release_after = false;             // the drain message: stop the sessions once it has been heard
+  bool transfer_after = false;            // transfer_call: transfer once the transfer message is heard
   clock_type::time_point first_handed{};  // its first text went to speaking: older voice is not its
   playout_tracker playout;
+  // Tools the model called in this reply (docs/tools.md): its assistant messages that called
+  // them, the calls not run yet, and the one whose result is awaited.
+  std::vector<std::size_t> tool_messages;
+  std::deque<tool_call> tools_queued;
+  tool_call tool_running;  // id empty: none
+  int tools_run = 0;       // bounded by agent.max-tool-calls
 };
 
 // When each stage of a turn happened (DESIGN §7).
@@ -74,6 +82,7 @@ struct supervisor_state {
   caf::actor transcribe;
   caf::actor speaking;
   caf::actor brain;
+  caf::actor tools;  // the HTTP tools' runner, when agent.tools-file has any
   phase now = phase::listening;
   uint64_t epoch = 0;
   uint64_t next_seq = 0;
@@ -95,8 +104,13 @@ struct supervisor_state {
   bool hangup_sent = false;
   bool greeted = false;
   bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
-  bool ended = false;        // sessions are being stopped
-  bool listening = false;    // the transcribe session is up
+  // transfer_call: POST /transfers is out or done, the call is leaving; the call it answers.
+  bool transferring = false;
+  tool_call transfer_call;
+  // A barge-in cut a reply that had called tools: a false interruption asks the model again.
+  bool interrupted_tools = false;
+  bool ended = false;      // sessions are being stopped
+  bool listening = false;  // the transcribe session is up
   // Adopting a call an earlier process served (DESIGN §8): the conversation is rebuilt from
   // VoIPBIN's transcripts first; what the call says meanwhile waits in `held_voice`.
   bool restoring = false;
@@ -108,6 +122,7 @@ struct supervisor_state {
 
 constexpr uint64_t hangup_tag = 1;
 constexpr uint64_t transcripts_tag = 2;
+constexpr uint64_t transfer_tag = 3;
 constexpr std::size_t kept_turns = 32;
 constexpr auto greeting_wait = std::chrono::seconds(3);
 
@@ -151,6 +166,13 @@ void hand_to_speaking(supervisor_ptr self, const std::string& text) {
 }
 
 void end_call(supervisor_ptr self);
+void start_transfer(supervisor_ptr self);
+
+void keep_turn_stamps(supervisor_state& st) {
+  if (st.stamps.event == clock_type::time_point{}) return;
+  st.recent_turns.push_back(st.stamps);
+  if (st.recent_turns.size() > kept_turns) st.recent_turns.pop_front();
+}
 
 void hang_up(supervisor_ptr self) {
   auto& st = self->state;
@@ -170,6 +192,7 @@ void reply_heard(supervisor_ptr self) {
     st.history[r.history_index] = {"assistant", r.heard_before + " " + r.generated, false};
   if (st.reply.hangup_after) return hang_up(self);
   if (st.reply.release_after) return end_call(self);
+  if (st.reply.transfer_after) return start_transfer(self);
   arm_silence_timer(self);
 }
 
@@ -230,6 +253,220 @@ void drop_reply_message(supervisor_state& st) {
   st.reply.history_index = none;
 }
 
+// The model has said all it will of the reply (nothing more is coming from the brain).
+void finish_reply(supervisor_ptr self) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  r.generating = false;
+  ++st.turns;
+  st.rt->stats->turns_total.inc();
+  keep_turn_stamps(st);
+  if (st.now == phase::thinking && !r.holding && r.last_seq == 0) return reply_heard(self);
+  check_played(self);
+}
+
+// Text the agent adds to the reply in progress (a tool's goodbye or transfer message): after
+// what it said so far, held back with it if the caller is still talking.
+void add_to_reply(supervisor_ptr self, const std::string& text) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  if (text.empty()) return;
+  r.generated += (r.generated.empty() ? "" : " ") + text;
+  if (r.holding) return r.held.push_back(text);
+  st.now = phase::speaking;
+  hand_to_speaking(self, text);
+}
+
+// ---- Tools (docs/tools.md) ----
+
+bool builtin_enabled(const supervisor_state& st, std::string_view name) {
+  const auto& on = st.rt->agent.builtin_tools;
+  return std::find(on.begin(), on.end(), name) != on.end();
+}
+
+bool http_tool_named(const supervisor_state& st, const std::string& name) {
+  const auto& tools = st.rt->agent.http_tools;
+  return std::any_of(tools.begin(), tools.end(),
+                     [&](const http_tool& t) { return t.definition.name == name; });
+}
+
+void count_tool(supervisor_state& st, const std::string& name, const char* outcome) {
+  // Only names parley knows become labels: a model can make up any number of others.
+  bool known = (is_builtin_tool(name) && builtin_enabled(st, name)) || http_tool_named(st, name);
+  st.rt->stats->tool_calls_total.inc("tool=\"" + (known ? name : std::string("unknown")) + "\",outcome=\"" +
+                                     outcome + "\"");
+}
+
+// Every call the model made gets a result in the history, or the next request is refused.
+void add_tool_result(supervisor_state& st, const tool_call& call, std::string content, bool error) {
+  chat_message m{"tool", std::move(content)};
+  m.tool_call_id = call.id;
+  m.tool_error = error;
+  st.history.push_back(std::move(m));
+}
+
+void refuse_queued(supervisor_state& st, const std::string& why) {
+  for (const auto& c : st.reply.tools_queued) {
+    count_tool(st, c.name, "refused");
+    add_tool_result(st, c, "not run: " + why, true);
+  }
+  st.reply.tools_queued.clear();
+}
+
+// The reply stops before its tools are done (barge-in, a merged turn, the drain): the tool
+// running is cancelled and its result never spoken, the queued ones never run.
+void close_tools(supervisor_ptr self, const std::string& why) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  if (!r.tool_running.id.empty()) {
+    if (st.tools) self->send<caf::message_priority::high>(st.tools, atoms::cancel_v, st.epoch);
+    count_tool(st, r.tool_running.name, "cancelled");
+    add_tool_result(st, r.tool_running, "cancelled: " + why + " before it finished; it may have taken effect",
+                    true);
+    r.tool_running = {};
+  }
+  refuse_queued(st, why);
+}
+
+// The model goes on with the tools' results: what it says is the rest of this reply.
+void continue_reply(supervisor_ptr self) {
+  auto& st = self->state;
+  self->send(st.brain, atoms::think_v, st.epoch, recent_history(st.history, st.rt->llm.max_history));
+}
+
+// end_call: the goodbye is what the model said with the call, or agent.goodbye; the call is
+// hung up once the caller has heard it.
+void end_by_tool(supervisor_ptr self, const tool_call& call) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  count_tool(st, call.name, "ok");
+  add_tool_result(st, call, "ok: the call ends once the caller has heard your goodbye", false);
+  refuse_queued(st, "the call is ending");
+  spdlog::info("call {}: the agent ends the call", st.call_id);
+  r.hangup_after = true;
+  if (st.history[r.tool_messages.back()].content.empty() && !st.rt->agent.goodbye.empty()) {
+    st.history.push_back({"assistant", st.rt->agent.goodbye});
+    r.history_index = st.history.size() - 1;
+    add_to_reply(self, st.rt->agent.goodbye);
+  }
+  // If its playout is never confirmed, hang up anyway once it must have been heard.
+  self->delayed_send(self, 2 * playout_time(r.generated) + std::chrono::seconds(5), atoms::hangup_call_v);
+  finish_reply(self);
+}
+
+// transfer_call: the caller hears agent.transfer-message, then POST /transfers; the call's
+// result is the transfer's answer.
+void transfer_by_tool(supervisor_ptr self, const tool_call& call) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  refuse_queued(st, "the call is being transferred");
+  spdlog::info("call {}: the agent transfers the call to {}", st.call_id, st.rt->agent.transfer_to);
+  st.transfer_call = call;
+  r.transfer_after = true;
+  const auto& message = st.rt->agent.transfer_message;
+  if (!message.empty()) {
+    auto& said = st.history[r.tool_messages.back()].content;
+    said += (said.empty() ? "" : " ") + message;
+    add_to_reply(self, message);
+  }
+  self->delayed_send(self, 2 * playout_time(r.generated) + std::chrono::seconds(5), atoms::transfer_v,
+                     st.epoch);
+  finish_reply(self);
+}
+
+void start_transfer(supervisor_ptr self) {
+  auto& st = self->state;
+  st.reply.transfer_after = false;
+  if (st.now == phase::ending || std::exchange(st.transferring, true)) return;
+  ++st.silence_generation;
+  send_rest(*st.rt, self->address(), transfer_tag,
+            voipbin::create_transfer(st.call_id, st.rt->agent.transfer_to));
+}
+
+void think(supervisor_ptr self, int64_t event_ns);
+
+int64_t now_ns() {
+  return clock_type::now().time_since_epoch().count();
+}
+
+void on_transfer(supervisor_ptr self, const http_reply& r) {
+  auto& st = self->state;
+  auto call = std::exchange(st.transfer_call, {});
+  if (st.now == phase::ending) return;
+  if (r.ok()) {
+    // VoIPBIN hangs up the transferer, the call parley serves (voipbin-api.md, transfers); its
+    // call_hangup ends the call here. If that never comes, the sessions are stopped anyway.
+    spdlog::info("call {}: transferred to {}", st.call_id, st.rt->agent.transfer_to);
+    count_tool(st, call.name, "ok");
+    add_tool_result(st, call, "ok: the caller was transferred; the call has left you", false);
+    self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
+    return;
+  }
+  auto why = r.error.empty() ? "VoIPBIN answered " + std::to_string(r.status) : r.error;
+  spdlog::warn("call {}: transfer to {} failed: {}", st.call_id, st.rt->agent.transfer_to, why);
+  count_tool(st, call.name, "error");
+  add_tool_result(st, call,
+                  "error: the transfer failed (" + why + "); the caller is still on the line with you", true);
+  st.transferring = false;
+  if (st.wrapping_up) return;
+  // The model tells the caller.
+  start_reply(self);
+  think(self, now_ns());
+}
+
+// Runs the reply's queued tools in order, one at a time; once every call has its result the
+// model goes on.
+void run_tools(supervisor_ptr self) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  const auto& agent = st.rt->agent;
+  while (!r.tools_queued.empty()) {
+    auto call = std::move(r.tools_queued.front());
+    r.tools_queued.pop_front();
+    if (r.tools_run >= agent.max_tool_calls) {
+      count_tool(st, call.name, "refused");
+      add_tool_result(st, call,
+                      "not run: this turn already ran " + std::to_string(agent.max_tool_calls) +
+                          " tools (agent.max-tool-calls); answer the caller with what you have",
+                      true);
+      continue;
+    }
+    if (is_builtin_tool(call.name) && builtin_enabled(st, call.name)) {
+      ++r.tools_run;
+      return call.name == end_call_tool ? end_by_tool(self, call) : transfer_by_tool(self, call);
+    }
+    if (st.tools && http_tool_named(st, call.name)) {
+      ++r.tools_run;
+      r.tool_running = call;
+      self->send(st.tools, atoms::run_tool_v, st.epoch, std::move(call));
+      return;
+    }
+    count_tool(st, call.name, "refused");
+    add_tool_result(st, call, "error: there is no tool named '" + call.name + "'", true);
+  }
+  continue_reply(self);
+}
+
+// The model said `text` (already on its way to the caller) and called tools.
+void on_tool_calls(supervisor_ptr self, std::string text, std::vector<tool_call> calls) {
+  auto& st = self->state;
+  auto& r = st.reply;
+  std::string names;
+  for (const auto& c : calls) names += (names.empty() ? "" : ", ") + c.name;
+  spdlog::info("call {}: agent: {} [calls {}]", st.call_id, text, names);
+  chat_message m{"assistant", std::move(text)};
+  m.tool_calls = calls;
+  st.history.push_back(std::move(m));
+  r.tool_messages.push_back(st.history.size() - 1);
+  bool spent = r.tools_run >= st.rt->agent.max_tool_calls;
+  for (auto& c : calls) r.tools_queued.push_back(std::move(c));
+  if (!spent) return run_tools(self);
+  // It was told this turn's tools are spent and called more: the turn ends here.
+  refuse_queued(st, "this turn already ran its tools (agent.max-tool-calls)");
+  if (r.generated.empty()) add_to_reply(self, st.rt->agent.error_prompt);
+  finish_reply(self);
+}
+
 // A final transcript while listening: the caller's turn is over, answer it.
 void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
   auto& st = self->state;
@@ -237,6 +474,7 @@ void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
   st.unanswered_prompts = 0;
   ++st.barge_generation;  // a real turn: the interrupted reply is not resumed
   st.unheard.clear();
+  st.interrupted_tools = false;
   st.history.push_back({"user", std::move(text), false});
   st.user_index = st.history.size() - 1;
   start_reply(self);
@@ -249,6 +487,7 @@ void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) 
   if (st.user_index == none || st.user_index >= st.history.size()) return take_turn(self, text, event_ns);
   spdlog::info("call {}: caller went on: {}", st.call_id, text);
   cancel_brain(self);
+  close_tools(self, "the caller went on talking");
   drop_reply_message(st);
   auto& user = st.history[st.user_index].content;
   user += (user.empty() ? "" : " ") + text;
@@ -272,7 +511,24 @@ void hold(supervisor_ptr self) {
 void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   auto& st = self->state;
   auto& r = st.reply;
-  auto heard = r.playout.heard(clock_type::now());
+  auto heard_reply = r.playout.heard(clock_type::now());
+  // What was heard of the messages that called tools stays in them, before their results; the
+  // rest of what was heard is the reply's last message.
+  auto left = playout_tracker::count_words(heard_reply);
+  for (auto i : r.tool_messages) {
+    auto& m = st.history[i];
+    auto words = playout_tracker::count_words(m.content);
+    if (left >= words) {
+      left -= words;
+      continue;
+    }
+    m.content = playout_tracker::first_words(m.content, left);
+    m.interrupted = true;
+    left = 0;
+  }
+  auto heard = playout_tracker::after_words(heard_reply, playout_tracker::count_words(heard_reply) - left);
+  st.interrupted_tools = !r.tool_messages.empty();
+  close_tools(self, "the caller interrupted");
   auto heard_all = r.heard_before.empty() ? heard
                    : heard.empty()        ? r.heard_before
                                           : r.heard_before + " " + heard;
@@ -286,7 +542,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
     st.history.push_back({"assistant", heard_all, true});
     r.history_index = st.history.size() - 1;
   }
-  st.unheard = playout_tracker::after_words(r.generated, playout_tracker::count_words(heard));
+  st.unheard = playout_tracker::after_words(r.generated, playout_tracker::count_words(heard_reply));
   st.interrupted_heard = heard_all;
   st.interrupted_index = heard_all.empty() ? none : r.history_index;
   cancel_brain(self);
@@ -298,7 +554,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   st.words_since_barge_in = with_words;
   ++st.barge_generation;
   auto timeout = st.rt->agent.false_interruption_timeout;
-  if (timeout.count() > 0 && !st.unheard.empty())
+  if (timeout.count() > 0 && (!st.unheard.empty() || st.interrupted_tools))
     self->delayed_send(self, timeout, atoms::resume_v, st.barge_generation);
   arm_silence_timer(self);
 }
@@ -307,6 +563,13 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
 void resume(supervisor_ptr self) {
   auto& st = self->state;
   auto rest = std::exchange(st.unheard, {});
+  if (std::exchange(st.interrupted_tools, false)) {
+    // Its tools were cancelled: the model, shown what was heard and what was cancelled, goes on.
+    spdlog::info("call {}: false interruption; the model goes on", st.call_id);
+    st.rt->stats->bargeins_false_total.inc();
+    start_reply(self);
+    return think(self, now_ns());
+  }
   spdlog::info("call {}: false interruption; the agent goes on: {}", st.call_id, rest);
   st.rt->stats->bargeins_false_total.inc();
   start_reply(self);
@@ -329,7 +592,8 @@ void on_caller_voice(supervisor_ptr self, turn::signal kind, std::string& text, 
   auto& st = self->state;
   bool words = kind != turn::signal::speech_started && playout_tracker::count_words(text) > 0;
   if (words) st.words_since_barge_in = true;
-  if (st.reply.hangup_after || st.wrapping_up) return;  // saying goodbye: nothing changes that now
+  // Saying goodbye or being transferred: nothing changes that now.
+  if (st.reply.hangup_after || st.reply.transfer_after || st.wrapping_up || st.transferring) return;
   auto what = turn::decide({kind, "in", text}, policy_phase(st.now), st.rt->agent.barge_in);
   switch (what) {
     case turn::action::ignore:
@@ -370,6 +634,7 @@ void end_call(supervisor_ptr self) {
   if (st.transcribe) self->send(st.transcribe, atoms::stop_v);
   if (st.speaking) self->send(st.speaking, atoms::stop_v);
   if (st.brain) self->send_exit(st.brain, caf::exit_reason::user_shutdown);
+  if (st.tools) self->send_exit(st.tools, caf::exit_reason::user_shutdown);
   // The children report down when their sessions are stopped; do not wait forever.
   self->delayed_send(self, std::chrono::seconds(20), atoms::deadline_v);
 }
@@ -385,6 +650,7 @@ void wrap_up(supervisor_ptr self) {
   bool talking = st.now == phase::speaking;
   ++st.barge_generation;  // an interrupted reply is not resumed
   st.unheard.clear();
+  close_tools(self, "the call is ending");
   cancel_brain(self);
   spdlog::info("call {}: drain timeout: saying goodbye, then {}", st.call_id,
                agent.drain_release ? "releasing the call" : "hanging up");
@@ -428,10 +694,6 @@ void on_voice(supervisor_ptr self, voice_event& v) {
   auto kind = static_cast<turn::signal>(v.kind);
   if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
   on_caller_voice(self, kind, v.text, v.received_ns);
-}
-
-int64_t now_ns() {
-  return clock_type::now().time_since_epoch().count();
 }
 
 // The history is back: go on where the call stopped, then hear what came meanwhile.
@@ -492,13 +754,7 @@ void on_transcripts(supervisor_ptr self, const http_reply& r) {
 }
 
 bool children_gone(const supervisor_state& st) {
-  return !st.transcribe && !st.speaking && !st.brain;
-}
-
-void keep_turn_stamps(supervisor_state& st) {
-  if (st.stamps.event == clock_type::time_point{}) return;
-  st.recent_turns.push_back(st.stamps);
-  if (st.recent_turns.size() > kept_turns) st.recent_turns.pop_front();
+  return !st.transcribe && !st.speaking && !st.brain && !st.tools;
 }
 
 caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
@@ -515,6 +771,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
   st.brain = spawn_brain(self, {st.rt, self->address()});
+  if (!st.rt->agent.http_tools.empty()) st.tools = spawn_tool_runner(self, st.rt, st.call_id);
   if (!adopt_transcribe_id.empty()) {
     spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
                  adopt_transcribe_id, live ? "" : " (ended; a new one starts)");
@@ -555,6 +812,19 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         st.brain = spawn_brain(self, {st.rt, self->address()});
         if (st.reply.generating) speak(self, st.rt->agent.error_prompt);
       }
+    } else if (dm.source == st.tools) {
+      st.tools = nullptr;
+      if (!ending) {
+        spdlog::warn("call {}: tool runner exited ({}), restarting it", st.call_id, why);
+        st.tools = spawn_tool_runner(self, st.rt, st.call_id);
+        auto& r = st.reply;
+        if (!r.tool_running.id.empty()) {
+          count_tool(st, r.tool_running.name, "error");
+          add_tool_result(st, std::exchange(r.tool_running, {}), "error: the tool failed inside parley",
+                          true);
+          run_tools(self);
+        }
+      }
     }
     if (st.ended && children_gone(st)) self->quit();
   });
@@ -563,14 +833,19 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       [=](atoms::voice, voice_event& v) { on_voice(self, v); },
       [=](atoms::llm_written, uint64_t epoch, int64_t at_ns) {
         auto& st = self->state;
-        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{}) return;
+        // The first request of the turn (a turn with tools makes more).
+        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{} ||
+            st.stamps.llm_written != clock_type::time_point{})
+          return;
         st.stamps.llm_written = from_ns(at_ns);
         st.rt->stats->turn_event_to_llm_seconds.observe(
             seconds_between(st.stamps.event, st.stamps.llm_written));
       },
       [=](atoms::first_token, uint64_t epoch) {
         auto& st = self->state;
-        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{}) return;
+        if (epoch != st.epoch || st.stamps.event == clock_type::time_point{} ||
+            st.stamps.first_token != clock_type::time_point{})
+          return;
         st.stamps.first_token = clock_type::now();
         // From the request written, or from the event for brains that send no request.
         auto from =
@@ -634,16 +909,30 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         if (epoch != st.epoch || st.now == phase::ending) return;
         spdlog::info("call {}: agent: {}", st.call_id, text);
         auto& r = st.reply;
-        r.generating = false;
         if (!text.empty()) {
           st.history.push_back({"assistant", std::move(text), false});
           r.history_index = st.history.size() - 1;
         }
-        ++st.turns;
-        st.rt->stats->turns_total.inc();
-        keep_turn_stamps(st);
-        if (st.now == phase::thinking && !r.holding && r.last_seq == 0) return reply_heard(self);
-        check_played(self);
+        finish_reply(self);
+      },
+      [=](atoms::tool_calls, uint64_t epoch, std::string& text, std::vector<tool_call>& calls) {
+        auto& st = self->state;
+        if (epoch != st.epoch || st.now == phase::ending) return;
+        on_tool_calls(self, std::move(text), std::move(calls));
+      },
+      [=](atoms::tool_result, uint64_t epoch, const std::string& id, std::string& content, bool error) {
+        auto& st = self->state;
+        auto& r = st.reply;
+        // A cancelled tool's result is never given to the model nor spoken.
+        if (epoch != st.epoch || st.now == phase::ending || id.empty() || id != r.tool_running.id) return;
+        count_tool(st, r.tool_running.name, error ? "error" : "ok");
+        add_tool_result(st, std::exchange(r.tool_running, {}), std::move(content), error);
+        run_tools(self);
+      },
+      [=](atoms::transfer, uint64_t epoch) {
+        // The transfer message was never confirmed heard: transfer once it must have been.
+        auto& st = self->state;
+        if (epoch == st.epoch && st.reply.transfer_after) start_transfer(self);
       },
       [=](atoms::reply_error, uint64_t epoch, const std::string& why) {
         auto& st = self->state;
@@ -668,7 +957,9 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       },
       [=](atoms::silence, uint64_t generation) {
         auto& st = self->state;
-        if (generation != st.silence_generation || st.now != phase::listening || st.wrapping_up) return;
+        if (generation != st.silence_generation || st.now != phase::listening || st.wrapping_up ||
+            st.transferring)
+          return;
         const auto& agent = st.rt->agent;
         if (agent.silence_max_prompts > 0 && st.unanswered_prompts >= agent.silence_max_prompts) {
           spdlog::info("call {}: no answer to {} prompts, hanging up", st.call_id, st.unanswered_prompts);
@@ -706,6 +997,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       [=](atoms::wrap_up) { wrap_up(self); },
       [=](atoms::rest, uint64_t tag, const http_reply& r) {
         if (tag == transcripts_tag) return on_transcripts(self, r);
+        if (tag == transfer_tag) return on_transfer(self, r);
         if (!r.ok())
           spdlog::warn("call {}: hangup failed: {} {}", self->state.call_id, r.status,
                        r.error.empty() ? r.body : r.error);

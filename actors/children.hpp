@@ -8,6 +8,10 @@
 //                    high priority; barge-in               (said_atom, epoch, seq, text, accepted): VoIPBIN
 //                  (stop_atom)                               accepted the text, or it was given up
 // brain        see brain.hpp
+// tools        in: (run_tool_atom, epoch, tool_call)     out: (tool_result_atom, epoch, call_id,
+//                    an HTTP tool of agent.tools-file           content, is_error): what the model
+//                  (cancel_atom, epoch)                        is given; never for a cancelled one
+//                    high priority; barge-in
 
 #include <caf/fwd.hpp>
 #include <memory>
@@ -22,5 +26,8 @@ caf::actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<cons
                             std::string call_id, std::string existing_id = {});
 caf::actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
                           std::string call_id);
+// Runs the HTTP tools of rt->agent.http_tools for the call, one at a time.
+caf::actor spawn_tool_runner(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                             std::string call_id);
 
 }  // namespace parley

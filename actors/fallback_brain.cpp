@@ -102,6 +102,11 @@ caf::behavior fallback_brain(caf::event_based_actor* self, brain_context ctx) {
         st->active = source::none;
         to_parent(atoms::reply_v, epoch, std::move(text));
       },
+      [=](atoms::tool_calls, uint64_t epoch, std::string& text, std::vector<tool_call>& calls) {
+        if (!current(epoch)) return;
+        st->active = source::none;
+        to_parent(atoms::tool_calls_v, epoch, std::move(text), std::move(calls));
+      },
       [=](atoms::reply_error, uint64_t epoch, std::string& why) {
         if (!current(epoch)) return;
         if (st->active == source::primary && !st->got_token) return switch_over("error", why);

@@ -1,6 +1,7 @@
 #include "actors/streaming_brain.hpp"
 
 #include <caf/all.hpp>
+#include <map>
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
@@ -19,8 +20,20 @@ struct stream_state {
   sse_parser sse;
   sentence_splitter splitter;
   std::string text;
+  std::map<std::size_t, tool_call> calls;  // by the provider's index, in the order called
   bool got_token = false;
 };
+
+// The calls of a reply, each with an id (its result must name it; a server may leave it out).
+std::vector<tool_call> finished_calls(std::map<std::size_t, tool_call>& calls, uint64_t epoch) {
+  std::vector<tool_call> out;
+  for (auto& [index, call] : calls) {
+    if (call.id.empty()) call.id = "call_" + std::to_string(epoch) + "_" + std::to_string(index);
+    out.push_back(std::move(call));
+  }
+  calls.clear();
+  return out;
+}
 
 }  // namespace
 
@@ -32,6 +45,8 @@ caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, l
   auto finish = [=] {
     if (auto rest = st->splitter.finish(); !rest.empty()) out->sentence(st->epoch, std::move(rest));
     st->tag = 0;
+    if (!st->calls.empty())
+      return out->tool_calls(st->epoch, std::move(st->text), finished_calls(st->calls, st->epoch));
     out->done(st->epoch, std::move(st->text));
   };
   auto abort_with = [=](std::string why) {
@@ -48,6 +63,7 @@ caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, l
         st->sse = sse_parser{};
         st->splitter = sentence_splitter{};
         st->text.clear();
+        st->calls.clear();
         st->got_token = false;
         auto req = wire.request(*rt, history);
         req.method = "POST";
@@ -71,11 +87,17 @@ caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, l
           if (ev.data.empty()) continue;
           auto delta = wire.event(ev);
           if (!delta) return abort_with(delta.error().message);
+          if (!st->got_token && (!delta->text.empty() || !delta->tool_calls.empty())) {
+            st->got_token = true;
+            out->first_token(st->epoch);
+          }
+          for (auto& piece : delta->tool_calls) {
+            auto& call = st->calls[piece.index];
+            if (!piece.id.empty()) call.id = std::move(piece.id);
+            if (!piece.name.empty()) call.name = std::move(piece.name);
+            call.arguments += piece.arguments;
+          }
           if (!delta->text.empty()) {
-            if (!st->got_token) {
-              st->got_token = true;
-              out->first_token(st->epoch);
-            }
             st->text += delta->text;
             for (auto& s : st->splitter.feed(delta->text)) out->sentence(st->epoch, std::move(s));
           }

@@ -18,7 +18,8 @@ chat_history recent_history(const chat_history& history, std::size_t max_message
       --skip;
       continue;
     }
-    if (front && m.role == "assistant") continue;  // it answered a message that was dropped
+    // It answered a message that was dropped, or is the result of a call that was.
+    if (front && (m.role == "assistant" || m.role == "tool")) continue;
     front = false;
     out.push_back(m);
   }

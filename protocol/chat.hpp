@@ -64,7 +64,8 @@ struct reply_delta {
 };
 // What a model is shown of `history`: every system message, and of the others at most the last
 // `max_messages`, dropped whole from the front. Once anything was dropped, the kept part never
-// starts with an assistant message (its user message is gone), so it may hold one fewer.
+// starts with an assistant or tool message (its user message or tool call is gone), so it may
+// hold fewer; a tool call is never kept without the results that follow it.
 chat_history recent_history(const chat_history& history, std::size_t max_messages);
 
 }  // namespace parley

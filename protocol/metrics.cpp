@@ -84,6 +84,7 @@ std::string metrics::render() const {
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   auth_failures_total.render(out, "parley_auth_failures_total");
   llm_fallbacks_total.render(out, "parley_llm_fallbacks_total");
+  tool_calls_total.render(out, "parley_tool_calls_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
   turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
   turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");

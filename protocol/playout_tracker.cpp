@@ -48,6 +48,17 @@ std::string playout_tracker::after_words(std::string_view text, std::size_t n) {
   return b == std::string_view::npos ? std::string{} : std::string(rest.substr(b));
 }
 
+std::string playout_tracker::first_words(std::string_view text, std::size_t n) {
+  std::size_t cut = 0, seen = 0;
+  if (n > 0)
+    for_each_word(text, [&](std::size_t end) {
+      if (++seen <= n) cut = end;
+    });
+  auto kept = text.substr(0, cut);
+  auto b = kept.find_first_not_of(" \t\r\n");
+  return b == std::string_view::npos ? std::string{} : std::string(kept.substr(b));
+}
+
 playout_tracker::playout_tracker(double chars_per_second, clock::duration grace)
     : chars_per_second_(chars_per_second > 0 ? chars_per_second : 14), grace_(grace) {}
 

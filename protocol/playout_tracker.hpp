@@ -45,9 +45,10 @@ class playout_tracker {
   // A new reply starts: forget the old one.
   void reset();
 
-  // Words as the tracker counts them, and what of `text` follows its first `n` words.
+  // Words as the tracker counts them, what of `text` follows its first `n` words, and those words.
   static std::size_t count_words(std::string_view text);
   static std::string after_words(std::string_view text, std::size_t n);
+  static std::string first_words(std::string_view text, std::size_t n);
 
  private:
   std::size_t heard_words(clock::time_point now) const;

@@ -55,5 +55,24 @@ TEST(RecentHistory, FlagsAndRolesAreKept) {
   EXPECT_TRUE(kept[1].interrupted);
 }
 
+// A tool call and its results are kept together: the kept part never opens with a result
+// whose call was dropped, nor with the answer that followed them.
+TEST(RecentHistory, AToolResultIsNeverKeptWithoutItsCall) {
+  chat_message call{"assistant", "Let me look."};
+  call.tool_calls = {{"call_1", "lookup", "{}"}};
+  chat_message result{"tool", "found"};
+  result.tool_call_id = "call_1";
+  chat_history h{{"system", "be brief"},        {"user", "find it"}, call, result,
+                 {"assistant", "It is found."}, {"user", "thanks"}};
+  // The newest 3 would start with the tool result: it and the answer after it go.
+  EXPECT_EQ(contents(recent_history(h, 3)), (std::vector<std::string>{"be brief", "thanks"}));
+  auto kept = recent_history(h, 4);  // the call and its result together
+  EXPECT_EQ(contents(kept), (std::vector<std::string>{"be brief", "thanks"}));
+  kept = recent_history(h, 5);
+  ASSERT_EQ(kept.size(), 6u);
+  EXPECT_EQ(kept[2].tool_calls.size(), 1u);
+  EXPECT_EQ(kept[3].tool_call_id, "call_1");
+}
+
 }  // namespace
 }  // namespace parley

@@ -92,3 +92,10 @@ TEST(PlayoutTracker, TheRestAfterSomeWords) {
   EXPECT_EQ(playout_tracker::after_words("Hi there.", 2), "");
   EXPECT_EQ(playout_tracker::after_words("Hi there.", 5), "");
 }
+
+TEST(PlayoutTracker, TheFirstWords) {
+  EXPECT_EQ(playout_tracker::first_words("Hi there, how are you?", 2), "Hi there,");
+  EXPECT_EQ(playout_tracker::first_words("  Hi there, how are you?", 1), "Hi");
+  EXPECT_EQ(playout_tracker::first_words("Hi there, how are you?", 0), "");
+  EXPECT_EQ(playout_tracker::first_words("Hi there.", 5), "Hi there.");
+}
