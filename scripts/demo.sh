@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the demo: parley answers scripted calls from
 # voipbin-sim, thinking with llm-sim, all on loopback. The conversation is printed as it
-# happens; the demo ends by itself when every call has hung up.
+# happens; the demo ends by itself when every call has hung up. Each call ends itself: the model
+# says goodbye and calls the end_call tool, and parley hangs up once the goodbye has played.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -20,7 +21,7 @@ trap cleanup EXIT
 "$build/sim/llm-sim" --listen=127.0.0.1:18081 --first-token-ms=250 --token-ms=25 \
   --reply="Happy to help with a booking. What time would you like?" \
   --reply="Done, your table is booked. Is there anything else I can do for you?" \
-  --reply="You're welcome. Enjoy your evening, goodbye!" >"$logs/llm-sim.log" 2>&1 &
+  --reply="You're welcome. Enjoy your evening, goodbye! [[tool end_call]]" >"$logs/llm-sim.log" 2>&1 &
 pids+=($!)
 "$build/sim/voipbin-sim" --listen=127.0.0.1:18080 --script="$root/deploy/demo/calls.json" \
   --quiet-ms=600 --playout-cps=40 --word-ms=60 --exit-when-done &

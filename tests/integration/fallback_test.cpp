@@ -14,7 +14,8 @@ const std::string error_prompt = "Sorry, say again?";
 class Fallback : public Conversation {
  protected:
   // Starts the fallback llm-sim, then parley with the primary (the fixture's llm) and it.
-  void start_with_fallback(sim::llm_sim_options primary, std::vector<std::string> extra) {
+  void start_with_fallback(sim::llm_sim_options primary, std::vector<std::string> extra,
+                           const std::string& provider = "openai") {
     sim::llm_sim_options fo;
     fo.replies = {"The fallback answers."};
     fo.first_token_delay = std::chrono::milliseconds(10);
@@ -24,7 +25,7 @@ class Fallback : public Conversation {
     auto port = fallback->start("127.0.0.1", 0);
     ASSERT_TRUE(port);
     extra.insert(extra.end(), {"--agent.greeting=\"\"", "--agent.error-prompt=\"" + error_prompt + "\"",
-                               "--llm.fallback.provider=openai",
+                               "--llm.fallback.provider=" + provider,
                                "--llm.fallback.base-url=http://127.0.0.1:" + std::to_string(*port) + "/v1",
                                "--llm.fallback.model=fallback-model"});
     ::setenv("LLM_FALLBACK_API_KEY", "sk-fallback-secret", 1);
@@ -86,6 +87,26 @@ TEST_F(Fallback, AnswersWhenThePrimaryFails) {
   EXPECT_EQ(metric("parley_llm_errors_total"), 0);
   auto out = parley->output();
   EXPECT_EQ(out.find("sk-fallback-secret"), std::string::npos);
+}
+
+// The fallback speaks another provider's API: the primary (OpenAI's API) answers 500, the
+// fallback is asked over Anthropic's Messages API with its own key, and its answer is said.
+TEST_F(Fallback, AFallbackOfAnotherProviderAnswers) {
+  start_with_fallback(quick_primary(), {}, "anthropic");
+  llm->fail_next(sim::llm_fault::http_500);
+  voipbin->place_call({{"first try"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  EXPECT_EQ(said(), (std::vector<std::string>{"The fallback answers."})) << parley->output();
+  auto got = fallback->received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].path, "/v1/messages");
+  EXPECT_EQ(got[0].headers["x-api-key"], "sk-fallback-secret");
+  auto asked = json::parse(got[0].body);
+  EXPECT_EQ(asked["model"], "fallback-model");
+  EXPECT_EQ(asked["messages"].back()["content"], "first try");
+  EXPECT_EQ(llm->received()[0].path, "/v1/chat/completions");
+  EXPECT_EQ(metric(error_series), 1);
 }
 
 // Nothing listens on the primary's port: the fallback answers every turn.
