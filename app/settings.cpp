@@ -1,8 +1,18 @@
 #include "app/settings.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "protocol/tools.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_resources.hpp"
 
@@ -31,6 +41,84 @@ result<listen_address> listen_on(const char* option, const std::string& text) {
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000)));
+}
+
+// tel:+ and 7 to 15 digits, or sip:user@host (host: letters, digits, . and -, maybe :port).
+bool transfer_address_ok(const std::string& to) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (to.rfind("tel:+", 0) == 0) {
+    auto digits = std::string_view(to).substr(5);
+    return digits.size() >= 7 && digits.size() <= 15 && std::all_of(digits.begin(), digits.end(), digit);
+  }
+  if (to.rfind("sip:", 0) != 0) return false;
+  auto rest = std::string_view(to).substr(4);
+  auto at = rest.find('@');
+  if (at == 0 || at == std::string_view::npos) return false;
+  auto user = rest.substr(0, at), host = rest.substr(at + 1);
+  if (std::any_of(user.begin(), user.end(),
+                  [](char c) { return c == '@' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f; }))
+    return false;
+  auto colon = host.find(':');
+  auto port = colon == std::string_view::npos ? std::string_view() : host.substr(colon + 1);
+  host = host.substr(0, colon);
+  if (colon != std::string_view::npos &&
+      (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), digit)))
+    return false;
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  });
+}
+
+std::optional<std::string> environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+// agent.tools, agent.tools-file, agent.max-tool-calls, agent.transfer-to, agent.transfer-message.
+std::optional<failure> check_tools(const raw_options& raw, agent_options& agent) {
+  for (size_t i = 0; i < raw.agent_tools.size(); ++i) {
+    const auto& name = raw.agent_tools[i];
+    if (!is_builtin_tool(name))
+      return bad("agent.tools", "'" + name + "' is not a built-in tool (end_call, transfer_call)");
+    if (std::find(raw.agent_tools.begin(), raw.agent_tools.begin() + i, name) != raw.agent_tools.begin() + i)
+      return bad("agent.tools", "'" + name + "' is given twice");
+  }
+  agent.builtin_tools = raw.agent_tools;
+  if (!raw.agent_tools_file.empty()) {
+    const auto& path = raw.agent_tools_file;
+    auto file_error = [&](const std::string& what) { return bad("agent.tools-file", path + ": " + what); };
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      return file_error(std::string("cannot open (") + std::strerror(errno) + ")");
+    if (S_ISDIR(st.st_mode)) return file_error("is a directory, not a tools file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return file_error(std::string("cannot open (") + std::strerror(errno) + ")");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return file_error("cannot be read");
+    auto tools = parse_tools_file(text.str(), environment);
+    if (!tools) return file_error(tools.error().message);
+    agent.http_tools = std::move(*tools);
+  }
+  agent.offered_tools.clear();
+  for (const auto& name : agent.builtin_tools) agent.offered_tools.push_back(builtin_tool_definition(name));
+  for (const auto& tool : agent.http_tools) agent.offered_tools.push_back(tool.definition);
+  if (raw.agent_max_tool_calls < 1 || raw.agent_max_tool_calls > 100)
+    return bad("agent.max-tool-calls", "must be between 1 and 100");
+  agent.max_tool_calls = raw.agent_max_tool_calls;
+  bool transfers =
+      std::find(raw.agent_tools.begin(), raw.agent_tools.end(), transfer_call_tool) != raw.agent_tools.end();
+  if (transfers && raw.agent_transfer_to.empty())
+    return bad("agent.transfer-to",
+               "required when agent.tools has transfer_call; set a tel:+E.164 or sip: address");
+  if (!raw.agent_transfer_to.empty() && !transfer_address_ok(raw.agent_transfer_to))
+    return bad(
+        "agent.transfer-to",
+        "'" + raw.agent_transfer_to + "' is not tel:+ and 7 to 15 digits (E.164) or a sip:user@host address");
+  agent.transfer_to = raw.agent_transfer_to;
+  agent.transfer_message = raw.agent_transfer_message;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -182,6 +270,7 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
     return bad("agent.drain-action", "'" + raw.agent_drain_action + "' is not one of hangup, release");
   s.agent.drain_release = raw.agent_drain_action == "release";
   s.agent.adopt_on_start = raw.agent_adopt_on_start;
+  if (auto err = check_tools(raw, s.agent)) return *err;
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

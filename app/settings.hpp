@@ -63,6 +63,11 @@ struct raw_options {
   std::string agent_drain_message = "Sorry, I have to go now. Goodbye!";
   std::string agent_drain_action = "hangup";
   bool agent_adopt_on_start = true;
+  std::vector<std::string> agent_tools;
+  std::string agent_tools_file;
+  int32_t agent_max_tool_calls = 5;
+  std::string agent_transfer_to;
+  std::string agent_transfer_message = "Please hold while I transfer you to a colleague.";
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";
@@ -101,9 +106,9 @@ std::string default_llm_base_url(const std::string& provider);
 // as --dump-config prints it.
 raw_options with_computed_defaults(raw_options raw);
 
-// Checks every option. The error names the option and what is wrong, in one line, e.g.
-// "voipbin.api-url: unsupported scheme 'ftp'"; every missing required option is named at once,
-// one per line. `known_providers` are the registered brains.
+// Checks every option, and reads agent.tools-file (its ${NAME} from the environment). The error names the
+// option and what is wrong, in one line, e.g. "voipbin.api-url: unsupported scheme 'ftp'"; every missing
+// required option is named at once, one per line. `known_providers` are the registered brains.
 result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers);
 
 }  // namespace parley

@@ -38,9 +38,11 @@ struct http_tool {
 // Looks up an environment variable: nullopt when it is not set.
 using environment_lookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// The tools of a tools file (a JSON array). The error names the tool (by name, or by its place
-// when it has none) and the field, e.g. "tool 'lookup_order': timeout: must be a number of
-// seconds above 0"; it never shows a header's value.
+// The tools of a tools file (a JSON array), in file order; `env` gives the ${NAME} of header
+// values ($$ is a $). The error names the tool (by name, or by its place from 1 when it has no
+// usable one) and the field, e.g. "tool 'lookup_order': timeout: must be a number of seconds
+// above 0 and at most 300" or "tool 2: name: missing"; it never shows a header's value, nor
+// the file's text when the JSON is malformed (only the parser's position).
 result<std::vector<http_tool>> parse_tools_file(std::string_view json, const environment_lookup& env);
 
 }  // namespace parley

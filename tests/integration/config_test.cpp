@@ -366,3 +366,116 @@ TEST(Config, EveryMissingRequiredOptionIsNamed) {
                            "parley: webhook.secret: missing"})
     EXPECT_NE(out.find(line), std::string::npos) << line << "\n" << out;
 }
+
+namespace {
+
+// A tools file (agent.tools-file) removed with the test.
+struct tools_file {
+  std::string path;
+  tools_file(const std::string& tag, const std::string& text)
+      : path("/tmp/parley-test-tools-" + tag + "-" + std::to_string(::getpid()) + ".json") {
+    std::ofstream(path) << text;
+  }
+  ~tools_file() { ::unlink(path.c_str()); }
+};
+
+const char* good_tools = R"([
+  {"name": "lookup_order", "description": "Look up an order by its number.",
+   "parameters": {"type": "object", "properties": {"order": {"type": "string"}}},
+   "url": "https://shop.example/api/orders", "timeout": 5,
+   "headers": {"Authorization": "Bearer ${ORDERS_TEST_TOKEN}", "X-Static": "static-secret-2718"}},
+  {"name": "book_slot", "description": "Book a slot.", "url": "http://127.0.0.1:9/book", "method": "PUT"}
+])";
+
+}  // namespace
+
+// A mistake in the tools file stops start-up like a bad option: one line naming the option,
+// the file, the tool and the field.
+TEST(Config, ToolsFileMistakesAreRefusedNamingFileToolAndField) {
+  tools_file timeout("timeout", R"([{"name": "lookup_order", "description": "Look up an order.",
+                                     "url": "https://shop.example/api/orders", "timeout": 301}])");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools-file=" + timeout.path},
+                 "agent.tools-file: " + timeout.path +
+                     ": tool 'lookup_order': timeout: must be a number of seconds above 0 and at most 300\n");
+  tools_file unnamed("unnamed", R"([{"name": "a", "description": "A", "url": "https://x.example/"},
+                                     {"description": "B", "url": "https://x.example/"}])");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools-file=" + unnamed.path},
+                 "agent.tools-file: " + unnamed.path + ": tool 2: name: missing\n");
+  tools_file typo("typo", R"([{"name": "a", "descripton": "A", "url": "https://x.example/"}])");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools-file=" + typo.path},
+                 "agent.tools-file: " + typo.path +
+                     ": tool 'a': descripton: unknown field; did you mean description?\n");
+  tools_file broken("broken", "[{\"name\": \"a\",\n \"description\": nope-not-json}]");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools-file=" + broken.path},
+                 "agent.tools-file: " + broken.path + ": not valid JSON: parse error at line 2, column ");
+  {
+    child_process p(PARLEY_BINARY, {"--voipbin.accesskey=k", customer, "--agent.tools-file=" + broken.path});
+    p.wait(std::chrono::seconds(10));
+    EXPECT_EQ(p.output().find("nope"), std::string::npos) << p.output();  // the position, not the text
+  }
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools-file=/nonexistent/tools.json"},
+                 "agent.tools-file: /nonexistent/tools.json: cannot open");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.tools=end_call, hang_up"},
+                 "agent.tools: 'hang_up' is not a built-in tool (end_call, transfer_call)\n");
+  expect_refused(
+      {"--voipbin.accesskey=k", customer, "--agent.tools=transfer_call"},
+      "agent.transfer-to: required when agent.tools has transfer_call; set a tel:+E.164 or sip: address\n");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.transfer-to=0555 1234"}, "agent.transfer-to: ");
+  expect_refused({"--voipbin.accesskey=k", customer, "--agent.max-tool-calls=0"},
+                 "agent.max-tool-calls: must be between 1 and 100\n");
+}
+
+// Header values may be secrets: one from the environment (${NAME}) or written in the file never
+// shows in --dump-config, nor in an error about the file.
+TEST(Config, ToolsFileHeaderValuesAreNeverShown) {
+  tools_file good("good", good_tools);
+  ::setenv("ORDERS_TEST_TOKEN", "env-secret-16180", 1);
+  child_process dump(PARLEY_BINARY, {"--dump-config", "--voipbin.accesskey=k", customer,
+                                     "--agent.tools-file=" + good.path, "--agent.tools=end_call"});
+  auto dump_rc = dump.wait(std::chrono::seconds(10));
+  // The same file with a mistake after the headers.
+  std::string bad_text = good_tools;
+  bad_text.replace(bad_text.find("\"method\": \"PUT\""), 15, "\"method\": \"GET\"");
+  tools_file bad("bad", bad_text);
+  child_process refused(PARLEY_BINARY, {"--voipbin.accesskey=k", customer, "--agent.tools-file=" + bad.path});
+  auto refused_rc = refused.wait(std::chrono::seconds(10));
+  ::unsetenv("ORDERS_TEST_TOKEN");
+  // And without the variable: the error names it, not the header's text.
+  child_process unset(PARLEY_BINARY, {"--voipbin.accesskey=k", customer, "--agent.tools-file=" + good.path});
+  auto unset_rc = unset.wait(std::chrono::seconds(10));
+
+  ASSERT_EQ(dump_rc, 0) << dump.output();
+  EXPECT_EQ(dumped(dump.output(), "agent.tools-file"), "\"" + good.path + "\"");
+  EXPECT_EQ(refused_rc, 2) << refused.output();
+  EXPECT_EQ(refused.output(), "parley: agent.tools-file: " + bad.path +
+                                  ": tool 'book_slot': method: 'GET' is not one of POST, PUT, PATCH\n");
+  EXPECT_EQ(unset_rc, 2) << unset.output();
+  EXPECT_EQ(unset.output(), "parley: agent.tools-file: " + good.path +
+                                ": tool 'lookup_order': headers: Authorization: the environment variable "
+                                "ORDERS_TEST_TOKEN is not set\n");
+  for (const auto* p : {&dump, &refused, &unset})
+    for (const char* secret : {"env-secret-16180", "static-secret-2718", "Bearer"})
+      EXPECT_EQ(p->output().find(secret), std::string::npos) << secret << "\n" << p->output();
+}
+
+TEST(Config, AGoodToolsFileAndBuiltinToolsAreAccepted) {
+  tools_file good("accepted", good_tools);
+  ::setenv("ORDERS_TEST_TOKEN", "env-secret-16180", 1);
+  auto dump = dump_config({"--voipbin.accesskey=k", customer, "--agent.tools-file=" + good.path,
+                           "--agent.tools=[\"end_call\", \"transfer_call\"]",
+                           "--agent.transfer-to=sip:desk@pbx.example", "--agent.max-tool-calls=3",
+                           "--agent.transfer-message=One moment."});
+  ::unsetenv("ORDERS_TEST_TOKEN");
+  EXPECT_EQ(dumped(dump, "agent.tools"), "[\"end_call\", \"transfer_call\"]") << dump;
+  EXPECT_EQ(dumped(dump, "agent.tools-file"), "\"" + good.path + "\"");
+  EXPECT_EQ(dumped(dump, "agent.max-tool-calls"), "3");
+  EXPECT_EQ(dumped(dump, "agent.transfer-to"), "\"sip:desk@pbx.example\"");
+  EXPECT_EQ(dumped(dump, "agent.transfer-message"), "\"One moment.\"");
+  // The defaults.
+  auto plain = dump_config({"--voipbin.accesskey=k", customer});
+  EXPECT_EQ(dumped(plain, "agent.tools"), "[]") << plain;
+  EXPECT_EQ(dumped(plain, "agent.tools-file"), "\"\"");
+  EXPECT_EQ(dumped(plain, "agent.max-tool-calls"), "5");
+  EXPECT_EQ(dumped(plain, "agent.transfer-to"), "\"\"");
+  EXPECT_EQ(dumped(plain, "agent.transfer-message"), "\"Please hold while I transfer you to a colleague.\"");
+}

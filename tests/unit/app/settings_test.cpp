@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
 
 using namespace parley;
 
@@ -212,4 +215,149 @@ TEST(Settings, AFallbackOfAnotherProviderUsesThatProvidersUrl) {
   s = validate(r, {"anthropic", "echo", "openai", "script"});
   ASSERT_TRUE(s) << s.error().message;
   EXPECT_EQ(s->llm.fallback.base.host, "127.0.0.1");  // the same provider: the primary's URL
+}
+
+namespace {
+
+// A tools file that is removed with the test.
+struct tools_file {
+  std::string path = "/tmp/parley-settings-tools-" + std::to_string(::getpid()) + ".json";
+  explicit tools_file(const std::string& text) { std::ofstream(path) << text; }
+  ~tools_file() { ::unlink(path.c_str()); }
+};
+
+const char* two_tools = R"([
+  {"name": "lookup_order", "description": "Look up an order.", "url": "https://shop.example/orders",
+   "headers": {"Authorization": "Bearer ${PARLEY_TEST_TOOLS_TOKEN}"}, "timeout": 4},
+  {"name": "book", "description": "Book a slot.", "url": "http://127.0.0.1:9000/book", "method": "PUT",
+   "parameters": {"type": "object", "properties": {"day": {"type": "string"}}}}
+])";
+
+}  // namespace
+
+TEST(Settings, ToolsAreOffByDefault) {
+  auto s = validate(valid(), providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(s->agent.builtin_tools.empty());
+  EXPECT_TRUE(s->agent.http_tools.empty());
+  EXPECT_TRUE(s->agent.offered_tools.empty());
+  EXPECT_EQ(s->agent.max_tool_calls, 5);
+  EXPECT_EQ(s->agent.transfer_to, "");
+  EXPECT_EQ(s->agent.transfer_message, "Please hold while I transfer you to a colleague.");
+}
+
+TEST(Settings, BuiltinTools) {
+  auto r = valid();
+  r.agent_tools = {"end_call"};
+  auto s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.builtin_tools, std::vector<std::string>{"end_call"});
+  ASSERT_EQ(s->agent.offered_tools.size(), 1u);
+  EXPECT_EQ(s->agent.offered_tools[0].name, "end_call");
+  EXPECT_EQ(s->agent.offered_tools[0].description, builtin_tool_definition("end_call").description);
+  r.agent_tools = {"end_call", "hang_up"};
+  EXPECT_EQ(error_of(r), "agent.tools: 'hang_up' is not a built-in tool (end_call, transfer_call)");
+  r.agent_tools = {"end_call", "end_call"};
+  EXPECT_EQ(error_of(r), "agent.tools: 'end_call' is given twice");
+}
+
+TEST(Settings, TransferCallNeedsAnAddress) {
+  auto r = valid();
+  r.agent_tools = {"transfer_call", "end_call"};
+  EXPECT_EQ(
+      error_of(r),
+      "agent.transfer-to: required when agent.tools has transfer_call; set a tel:+E.164 or sip: address");
+  r.agent_transfer_to = "tel:+15551234567";
+  r.agent_transfer_message = "One moment.";
+  auto s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->agent.transfer_to, "tel:+15551234567");
+  EXPECT_EQ(s->agent.transfer_message, "One moment.");
+  ASSERT_EQ(s->agent.offered_tools.size(), 2u);  // in the order given
+  EXPECT_EQ(s->agent.offered_tools[0].name, "transfer_call");
+  EXPECT_EQ(s->agent.offered_tools[1].name, "end_call");
+}
+
+TEST(Settings, TransferAddressesAreChecked) {
+  auto r = valid();
+  for (const char* good :
+       {"tel:+1234567", "tel:+123456789012345", "sip:desk@pbx.example.com", "sip:200@10.0.0.7:5060"}) {
+    r.agent_transfer_to = good;
+    EXPECT_EQ(error_of(r), "<valid>") << good;
+  }
+  // Checked whenever set, transfer_call or not.
+  for (const char* bad : {"tel:+123456", "tel:+1234567890123456", "tel:15551234567", "tel:+1555-123-4567",
+                          "+15551234567", "sip:pbx.example.com", "sip:@pbx.example.com", "sip:desk@",
+                          "sip:de sk@pbx", "sip:desk@pbx/x", "sips:desk@pbx", "sip:desk@pbx:"}) {
+    r.agent_transfer_to = bad;
+    EXPECT_EQ(error_of(r), "agent.transfer-to: '" + std::string(bad) +
+                               "' is not tel:+ and 7 to 15 digits (E.164) or a sip:user@host address")
+        << bad;
+  }
+}
+
+TEST(Settings, MaxToolCalls) {
+  auto r = valid();
+  r.agent_max_tool_calls = 0;
+  EXPECT_EQ(error_of(r), "agent.max-tool-calls: must be between 1 and 100");
+  r.agent_max_tool_calls = 101;
+  EXPECT_EQ(error_of(r), "agent.max-tool-calls: must be between 1 and 100");
+  for (int n : {1, 100}) {
+    r.agent_max_tool_calls = n;
+    auto s = validate(r, providers);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->agent.max_tool_calls, n);
+  }
+}
+
+TEST(Settings, ToolsFileToolsAreOfferedAfterTheBuiltins) {
+  tools_file file(two_tools);
+  ::setenv("PARLEY_TEST_TOOLS_TOKEN", "tok-settings-31337", 1);
+  auto r = valid();
+  r.agent_tools = {"end_call"};
+  r.agent_tools_file = file.path;
+  auto s = validate(r, providers);
+  ::unsetenv("PARLEY_TEST_TOOLS_TOKEN");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->agent.http_tools.size(), 2u);
+  EXPECT_EQ(s->agent.http_tools[0].definition.name, "lookup_order");
+  ASSERT_EQ(s->agent.http_tools[0].headers.size(), 1u);
+  EXPECT_EQ(s->agent.http_tools[0].headers[0].second, "Bearer tok-settings-31337");  // from getenv
+  EXPECT_EQ(s->agent.http_tools[0].timeout, std::chrono::seconds(4));
+  EXPECT_EQ(s->agent.http_tools[1].method, "PUT");
+  ASSERT_EQ(s->agent.offered_tools.size(), 3u);
+  EXPECT_EQ(s->agent.offered_tools[0].name, "end_call");
+  EXPECT_EQ(s->agent.offered_tools[1].name, "lookup_order");
+  EXPECT_EQ(s->agent.offered_tools[1].description, "Look up an order.");
+  EXPECT_EQ(s->agent.offered_tools[2].name, "book");
+  EXPECT_EQ(s->agent.offered_tools[2].parameters, s->agent.http_tools[1].definition.parameters);
+  EXPECT_NE(s->agent.offered_tools[2].parameters.find("\"day\""), std::string::npos);
+}
+
+TEST(Settings, ToolsFileErrorsNameTheFile) {
+  auto r = valid();
+  {
+    tools_file file(two_tools);  // PARLEY_TEST_TOOLS_TOKEN is not set
+    r.agent_tools_file = file.path;
+    EXPECT_EQ(error_of(r), "agent.tools-file: " + file.path +
+                               ": tool 'lookup_order': headers: Authorization: the environment variable "
+                               "PARLEY_TEST_TOOLS_TOKEN is not set");
+  }
+  {
+    tools_file file(R"([{"name": "x", "description": "X", "url": "https://x.example/", "timeout": 0}])");
+    r.agent_tools_file = file.path;
+    EXPECT_EQ(error_of(r), "agent.tools-file: " + file.path +
+                               ": tool 'x': timeout: must be a number of seconds above 0 and at most 300");
+  }
+  {
+    tools_file file("{not json");
+    r.agent_tools_file = file.path;
+    EXPECT_EQ(error_of(r).rfind("agent.tools-file: " + file.path + ": not valid JSON: ", 0), 0u)
+        << error_of(r);
+  }
+  r.agent_tools_file = "/nonexistent/tools.json";
+  EXPECT_EQ(error_of(r),
+            "agent.tools-file: /nonexistent/tools.json: cannot open (No such file or directory)");
+  r.agent_tools_file = "/tmp";
+  EXPECT_EQ(error_of(r), "agent.tools-file: /tmp: is a directory, not a tools file");
 }
