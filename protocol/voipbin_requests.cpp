@@ -103,6 +103,21 @@ rest_request list_transcripts(std::string_view transcribe_id, std::string_view p
   return {"GET", paged("/transcripts?transcribe_id=" + percent_encode(transcribe_id), page_token), ""};
 }
 
+rest_request create_transfer(std::string_view transferer_call_id, std::string_view address) {
+  // voipbin/monorepo bin-api-manager/server/transfers.go (PostTransfers) binds transfer_type,
+  // transferer_call_id and transferee_addresses; an address is {type, target}
+  // (bin-common-handler/models/address/main.go).
+  nlohmann::json target{{"type", ""}, {"target", address}};
+  for (std::string_view scheme : {"tel", "sip"})
+    if (address.size() > scheme.size() && address.substr(0, scheme.size()) == scheme &&
+        address[scheme.size()] == ':')
+      target = {{"type", scheme}, {"target", address.substr(scheme.size() + 1)}};
+  nlohmann::json body{{"transfer_type", "blind"},
+                      {"transferer_call_id", transferer_call_id},
+                      {"transferee_addresses", nlohmann::json::array({target})}};
+  return {"POST", "/transfers", body.dump()};
+}
+
 }  // namespace parley::voipbin
 
 #include "protocol/voipbin_resources.hpp"

@@ -43,6 +43,14 @@ rest_request list_transcribes_of(std::string_view call_id);
 // One page of the transcripts of a transcribe session, both directions (§4.2). The snapshot of
 // voipbin-api.md §3 ignores page_size and page_token; they are sent for a server that honours them.
 rest_request list_transcripts(std::string_view transcribe_id, std::string_view page_token = {});
+// A blind transfer of the call to `address`, "tel:+15551234567" or "sip:alice@example.com"
+// (agent.transfer-to): POST /transfers {transfer_type:"blind", transferer_call_id,
+// transferee_addresses:[{type, target}]}. VoIPBIN hangs up `transferer_call_id` (it must be a leg
+// in a confbridge) and rings the address into that confbridge. The target is the address
+// without its scheme: E.164 "+15551234567" for tel, "user@host" for sip (voipbin/monorepo
+// bin-common-handler/models/address/validate.go). Any other scheme is sent as given, type "".
+// Never re-sent: a second POST would transfer again.
+rest_request create_transfer(std::string_view transferer_call_id, std::string_view address);
 
 }  // namespace parley::voipbin
 

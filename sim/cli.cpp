@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace parley::sim {
 
@@ -76,6 +77,12 @@ result<std::vector<scripted_call>> parse_call_script(const std::string& json_tex
           t.final = final->get<bool>();
         }
         call.utterances.push_back(std::move(t));
+      }
+    for (auto [name, flag] : std::initializer_list<std::pair<std::string, bool*>>{
+             {"confbridge", &call.confbridge}, {"transfer_answers", &call.transfer_answers}})
+      if (auto v = c.find(name); v != c.end()) {
+        if (!v->is_boolean()) return fail(where + ": \"" + name + "\" must be true or false");
+        *flag = v->get<bool>();
       }
     out.push_back(std::move(call));
   }

@@ -33,6 +33,8 @@ cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
 // voipbin-sim's --script: {"calls":[{"utterances":[TURN, ...]}, ...]} where a TURN is a string
 // (the caller's words; "" is a noise) or {"text": "...", "interrupt_after_ms": 800} (or
 // "follow_after_ms": speak again that long after the previous turn, whatever the agent does).
+// A call may also say "confbridge": true (its leg is in a confbridge, so it can be transferred)
+// and "transfer_answers": false (nobody answers its transfer).
 result<std::vector<scripted_call>> parse_call_script(const std::string& json_text);
 
 }  // namespace parley::sim

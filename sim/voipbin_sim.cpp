@@ -173,6 +173,17 @@ struct sim_call {
   std::vector<heard_text> heard;
   clock_type::time_point last_caller_frame{};  // the caller's last speech event or final written
   std::vector<caller_frame> frames;
+  std::string confbridge_id;  // "" when the call is in no confbridge
+  // Once hung up: "local" when VoIPBIN hung it up from `terminating` (a transfer), else
+  // "remote" (voipbin/monorepo bin-call-manager/models/call/call.go CalculateHangupBy).
+  std::string hangup_by = "remote";
+};
+
+// A transfer's groupcall whose outcome is still to be published.
+struct pending_groupcall {
+  json groupcall;
+  bool answers = true;
+  clock_type::time_point due{};
 };
 
 struct sim_transcribe {
@@ -242,6 +253,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   };
   std::vector<fault> faults;
   std::vector<std::string> violations;
+  std::vector<pending_groupcall> groupcalls;          // transfers ringing
   std::vector<std::chrono::microseconds> reactions;   // see cut_reactions()
   std::vector<std::chrono::microseconds> answers;     // see answer_latencies()
   std::vector<std::chrono::microseconds> talk_overs;  // see talk_over_times()
@@ -276,7 +288,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"destination", {{"type", "tel"}, {"target", "+15550199"}}},
            {"status", c.status},
            {"direction", "incoming"},
-           {"hangup_by", c.status == "hangup" ? "remote" : ""},
+           {"hangup_by", c.status == "hangup" ? c.hangup_by : ""},
            {"hangup_reason", c.status == "hangup" ? "normal" : ""},
            {"tm_create", c.created}};
     return j;
@@ -408,6 +420,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       }
       pending_calls.clear();
     }
+    ring_groupcalls(now);
     std::set<std::string> playing;  // calls whose agent is speaking
     for (auto& [_, s] : speakings) {
       advance_playout(s, now);
@@ -674,12 +687,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     drop_queued(s, keep);
   }
 
-  void hang_up(sim_call& c, const std::string& why) {
+  // `why` empty: the caller hung up; else the line says why (a transfer hangs the call up too).
+  void hang_up(sim_call& c, const std::string& why, bool by_caller = true) {
     c.status = "hangup";
     c.in_turn = false;
     c.cut_armed = false;
     ++finished;
-    line(c, why.empty() ? "caller hung up" : "caller hung up: " + why);
+    line(c, !by_caller ? why : why.empty() ? "caller hung up" : "caller hung up: " + why);
     // The caller hears nothing more.
     auto now = clock_type::now();
     for (auto& [_, s] : speakings)
@@ -765,6 +779,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (parts[0] == "transcripts" && parts.size() == 1 && req.method == "GET") return transcripts_api(req);
     if (parts[0] == "speakings") return speakings_api(req, parts, body);
     if (parts[0] == "calls") return calls_api(req, parts);
+    if (parts[0] == "transfers" && parts.size() == 1 && req.method == "POST") return transfers_api(body);
     if (parts[0] == "customer" && parts.size() == 1) return customer_api(req.method, body);
     return error_response(404, "NOT_FOUND", "no such resource");
   }
@@ -1002,6 +1017,127 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return error_response(404, "NOT_FOUND", "not found");
   }
 
+  // ---- transfers ----
+  // POST /transfers as voipbin/monorepo (2bf22fa4) does it:
+  // - bin-api-manager/server/transfers.go: gin BindJSON into PostTransfersJSONBody
+  //   {transfer_type, transferer_call_id, transferee_addresses:[CommonAddress]}: a body that is
+  //   not JSON or has a field of the wrong JSON type is 400 INVALID_JSON_BODY; nothing is
+  //   required. transferer_call_id goes through uuid.FromStringOrNil.
+  // - bin-api-manager/pkg/servicehandler/transfer.go: GET of the transferer call first: an
+  //   unknown id, or a malformed one (the nil UUID), is not found (404); then transfer-manager.
+  // - bin-transfer-manager/pkg/listenhandler/v1_transfers.go: every error is a bare 500, which
+  //   bin-api-manager/server/error_translate.go turns into 500 INTERNAL.
+  // - bin-transfer-manager/pkg/transferhandler/transfer.go: the only check is that the call is
+  //   in a confbridge ("no confbridge id found"); a type other than blind (attended is not
+  //   simulated) fails after that.
+  // - .../transferhandler/blind.go: hangs the transferer up, then creates a ring_all groupcall
+  //   to the addresses (bin-call-manager/pkg/groupcallhandler/start.go refuses none: the
+  //   transferer is already gone), then answers the transfer with transferee_call_id nil.
+  net::http_response transfers_api(const json& body) {
+    static const std::string nil_uuid = "00000000-0000-0000-0000-000000000000";
+    static const auto internal = [] {
+      return error_response(500, "INTERNAL", "An internal error occurred.");
+    };
+    auto bad_body = [] {
+      return error_response(400, "INVALID_JSON_BODY", "The request body is not valid JSON.");
+    };
+    auto string_or_null = [&](const char* f) {
+      return !body.contains(f) || body[f].is_string() || body[f].is_null();
+    };
+    if (body.is_null()) return bad_body();  // an empty body
+    if (!string_or_null("transfer_type") || !string_or_null("transferer_call_id")) return bad_body();
+    json addresses = json::array();
+    if (body.contains("transferee_addresses") && !body["transferee_addresses"].is_null()) {
+      if (!body["transferee_addresses"].is_array()) return bad_body();
+      for (const auto& a : body["transferee_addresses"]) {
+        if (!a.is_object()) return bad_body();
+        json address = json::object();
+        for (const char* f : {"type", "target", "target_name", "name", "detail"}) {
+          if (!a.contains(f) || a[f].is_null()) continue;
+          if (!a[f].is_string()) return bad_body();
+          if (!a[f].get<std::string>().empty()) address[f] = a[f];  // omitempty
+        }
+        addresses.push_back(address);
+      }
+    }
+    auto type = body.contains("transfer_type") && body["transfer_type"].is_string()
+                    ? body["transfer_type"].get<std::string>()
+                    : std::string{};
+    auto call_id = body.contains("transferer_call_id") && body["transferer_call_id"].is_string()
+                       ? body["transferer_call_id"].get<std::string>()
+                       : std::string{};
+    auto it = voipbin::is_uuid(call_id) ? calls.find(call_id) : calls.end();
+    // bin-call-manager/pkg/callhandler/db.go Get: a typed 404 the API passes through.
+    if (it == calls.end()) return error_response(404, "CALL_NOT_FOUND", "The call was not found.");
+    auto& c = it->second;
+    // A call that has left (hung up) is in no confbridge any more.
+    if (c.confbridge_id.empty() || c.status != "progressing") return internal();
+    if (type != "blind") return internal();
+    c.hangup_by = "local";
+    hang_up(c,
+            "call transferred to " +
+                (addresses.empty() ? std::string("nobody") : addresses[0].value("target", "")),
+            false);
+    if (addresses.empty()) return internal();
+    auto created = new_created();
+    json groupcall{{"id", new_uuid(rng)},
+                   {"customer_id", opts.customer_id},
+                   {"owner_type", ""},
+                   {"owner_id", nil_uuid},
+                   {"status", "progressing"},
+                   {"flow_id", new_uuid(rng)},  // the transfer's temporary flow
+                   {"source", {{"type", "tel"}, {"target", "+15550100"}}},
+                   {"destinations", addresses},
+                   {"master_call_id", nil_uuid},
+                   {"master_groupcall_id", nil_uuid},
+                   {"ring_method", "ring_all"},
+                   {"answer_method", "hangup_others"},
+                   {"answer_call_id", nil_uuid},
+                   {"call_ids", json::array()},
+                   {"answer_groupcall_id", nil_uuid},
+                   {"call_count", addresses.size()},
+                   {"tm_create", created}};
+    for (std::size_t i = 0; i < addresses.size(); ++i) groupcall["call_ids"].push_back(new_uuid(rng));
+    publish("groupcall_created", groupcall);
+    groupcalls.push_back({groupcall, c.script.transfer_answers, clock_type::now() + opts.transfer_ring});
+    // bin-transfer-manager/models/transfer/webhook.go (WebhookMessage).
+    return json_response(200, {{"id", new_uuid(rng)},
+                               {"customer_id", opts.customer_id},
+                               {"type", "blind"},
+                               {"transferer_call_id", c.id},
+                               {"transferee_addresses", addresses},
+                               {"transferee_call_id", nil_uuid},
+                               {"groupcall_id", groupcall["id"]},
+                               {"confbridge_id", c.confbridge_id},
+                               {"tm_create", created},
+                               {"tm_update", nullptr},
+                               {"tm_delete", nullptr}});
+  }
+
+  // The outcome of ringing transfers (bin-call-manager/pkg/groupcallhandler): answered,
+  // groupcall_progressing with answer_call_id (db.go UpdateAnswerCallID); nobody answered,
+  // groupcall_hangup (hangup.go), and the confbridge is terminated.
+  void ring_groupcalls(clock_type::time_point now) {
+    for (auto it = groupcalls.begin(); it != groupcalls.end();) {
+      if (now < it->due) {
+        ++it;
+        continue;
+      }
+      auto& g = it->groupcall;
+      if (it->answers) {
+        g["answer_call_id"] = g["call_ids"].empty() ? json(new_uuid(rng)) : g["call_ids"][0];
+        g["tm_update"] = new_created();
+        publish("groupcall_progressing", g);
+      } else {
+        g["status"] = "hangup";
+        g.erase("call_count");  // 0, and omitempty
+        g["tm_update"] = new_created();
+        publish("groupcall_hangup", g);
+      }
+      it = groupcalls.erase(it);
+    }
+  }
+
   // ---- WebSocket ----
   std::variant<net::ws_peer_callbacks, net::http_response> upgrade(const net::server_request& req,
                                                                    std::shared_ptr<net::ws_peer> peer) {
@@ -1178,6 +1314,7 @@ std::string voipbin_sim::place_call(scripted_call call) {
   c.created = s_->new_created();
   c.label = "call " + std::to_string(++s_->placed);
   c.script = std::move(call);
+  if (c.script.confbridge) c.confbridge_id = new_uuid(s_->rng);
   auto id = c.id;
   s_->calls[id] = std::move(c);
   s_->pending_calls.push_back(id);
@@ -1199,6 +1336,12 @@ std::string voipbin_sim::add_ended_call() {
 void voipbin_sim::cue(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
   if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.cued = true;
+}
+
+std::string voipbin_sim::confbridge_of(const std::string& call_id) const {
+  std::lock_guard lock{s_->mutex};
+  auto c = s_->calls.find(call_id);
+  return c == s_->calls.end() ? std::string{} : c->second.confbridge_id;
 }
 
 std::string voipbin_sim::call_status(const std::string& call_id) const {

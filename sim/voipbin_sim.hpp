@@ -47,6 +47,12 @@ struct caller_turn {
 
 struct scripted_call {
   std::vector<caller_turn> utterances;  // said by the caller, one per turn
+  // true: the call the client serves is a leg in a confbridge with the caller (the number's
+  // flow ran `connect`), so POST /transfers accepts it; false: a transfer answers 500.
+  bool confbridge = false;
+  // After a transfer of this call: true, the transferee answers (groupcall_progressing with an
+  // answer_call_id); false, nobody answers (groupcall_hangup).
+  bool transfer_answers = true;
 
   scripted_call() = default;
   scripted_call(std::vector<caller_turn> turns) : utterances(std::move(turns)) {}
@@ -113,6 +119,8 @@ struct voipbin_sim_options {
   // The frames of events that happen together (speech started, ended, transcript; hangup and
   // transcribe_done) go out in reverse order.
   bool reorder_events = false;
+  // After an accepted transfer: the groupcall's outcome (answered or not) comes this much later.
+  std::chrono::milliseconds transfer_ring{0};
   // The customer's rate limit (voipbin-api.md §8); 0 disables it. Over it: 429 with
   // Retry-After.
   double rate_limit = 0;
@@ -176,6 +184,9 @@ class voipbin_sim {
   void cue(const std::string& call_id);
 
   std::vector<recorded_request> requests() const;
+  // The confbridge a call is a leg in ("" when none: scripted_call::confbridge). VoIPBIN keeps it
+  // on the call but its call JSON (WebhookMessage) does not show it.
+  std::string confbridge_of(const std::string& call_id) const;
   // The call's status (dialing, progressing, hangup), "" for an unknown id.
   std::string call_status(const std::string& call_id) const;
   std::size_t calls_placed() const;

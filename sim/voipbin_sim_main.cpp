@@ -28,7 +28,9 @@ const char* usage =
     "  --accesskey=KEY         the access key clients must send (default sim-accesskey)\n"
     "  --script=FILE           JSON {\"calls\":[{\"utterances\":[\"...\", "
     "{\"text\":\"...\",\"interrupt_after_ms\":800}]}]}\n"
-    "                          (default: a built-in script); \"\" is a noise\n"
+    "                          (default: a built-in script); \"\" is a noise; a call may add\n"
+    "                          \"confbridge\":true (POST /transfers accepts it) and\n"
+    "                          \"transfer_answers\":false (nobody answers its transfer)\n"
     "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
     "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
     "  --start-delay-ms=MS     wait this long after the first subscription before the calls start\n"
@@ -38,7 +40,8 @@ const char* usage =
     "  --tts-generation-ms=MS  ElevenLabs: text sent this long before a /flush still plays (default 300)\n"
     "  --webhook-url=URL       also deliver events as signed webhooks to URL\n"
     "  --webhook-secret=S      the webhook signing secret (default sim-webhook-secret)\n"
-    "  --exit-when-done        exit when every call has hung up (status 1 if a speaking was left active)\n"
+    "  --exit-when-done        exit when every call has hung up or been transferred (status 1 if a speaking "
+    "was left active)\n"
     "  --silent                do not print the conversation\n";
 
 std::vector<parley::sim::scripted_call> builtin_script() {

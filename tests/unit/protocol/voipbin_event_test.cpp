@@ -118,6 +118,21 @@ TEST(VoipbinRequests, PrioritiesAndIdempotence) {
   EXPECT_FALSE(idempotent(create_transcribe("a", "en-US")));
 }
 
+TEST(VoipbinRequests, TransferIsBlindToATelOrSipAddressAndNeverResent) {
+  auto tel = create_transfer(call_id, "tel:+15551234567");
+  EXPECT_EQ(tel.method, "POST");
+  EXPECT_EQ(tel.path, "/transfers");
+  EXPECT_EQ(tel.body,
+            std::string(R"({"transfer_type":"blind","transferee_addresses":[{"target":"+15551234567",)") +
+                R"("type":"tel"}],"transferer_call_id":")" + call_id + R"("})");
+  auto sip = create_transfer(call_id, "sip:alice@example.com");
+  EXPECT_NE(sip.body.find(R"({"target":"alice@example.com","type":"sip"})"), std::string::npos);
+  EXPECT_EQ(endpoint_label(tel), "POST /transfers");
+  EXPECT_EQ(priority_of(tel), priority::create);
+  EXPECT_FALSE(idempotent(tel));
+  EXPECT_EQ(speaking_of(tel), "");
+}
+
 TEST(VoipbinRequests, LongTextIsSplitAtSentencesThenWords) {
   std::string sentence = "This sentence is forty characters long. ";  // 40 bytes
   std::string text;

@@ -17,6 +17,8 @@
 #include "net/tls_context.hpp"
 #include "net/ws_client.hpp"
 #include "protocol/url.hpp"
+#include "protocol/voipbin_requests.hpp"
+#include "protocol/voipbin_resources.hpp"
 #include "sim/cli.hpp"
 #include "sim/voipbin_sim.hpp"
 
@@ -39,9 +41,10 @@ bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(3
 
 // One WebSocket per event type, each subscribed to `customer_id:<cid>:<resource>:<event_type>`
 // only: a bare frame's event type is then the socket it came on (voipbin-api.md §10).
-const std::vector<std::string> event_types = {"call_progressing",          "call_hangup",
-                                              "transcribe_speech_started", "transcribe_speech_interim",
-                                              "transcribe_speech_ended",   "transcript_created"};
+const std::vector<std::string> event_types = {
+    "call_progressing",        "call_hangup",        "transcribe_speech_started", "transcribe_speech_interim",
+    "transcribe_speech_ended", "transcript_created", "transcribe_done",           "groupcall_created",
+    "groupcall_progressing",   "groupcall_hangup"};
 
 struct frame {
   std::string type;
@@ -214,6 +217,19 @@ TEST(CallScript, AcceptsStringsAndInterruptingTurns) {
       sim::parse_call_script(R"({"calls":[{"utterances":[{"text":"x","interrupt_after_ms":-1}]}]})"));
   EXPECT_FALSE(sim::parse_call_script(R"({"calls":[{"utterances":[3]}]})"));
   EXPECT_FALSE(sim::parse_call_script("[]"));
+}
+
+TEST(CallScript, ACallMayBeInAConfbridgeAndItsTransferUnanswered) {
+  auto s = sim::parse_call_script(
+      R"({"calls":[{"utterances":["Hi."],"confbridge":true,"transfer_answers":false},{"utterances":[]}]})");
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_TRUE((*s)[0].confbridge);
+  EXPECT_FALSE((*s)[0].transfer_answers);
+  EXPECT_FALSE((*s)[1].confbridge);
+  EXPECT_TRUE((*s)[1].transfer_answers);
+  EXPECT_FALSE(sim::parse_call_script(R"({"calls":[{"utterances":[],"confbridge":"yes"}]})"));
+  EXPECT_FALSE(sim::parse_call_script(R"({"calls":[{"utterances":[],"transfer_answers":0}]})"));
 }
 
 TEST_F(VoipbinSim, SpeechEventsComeOnTheirEventTypeTopicsWithDirectionAndStream) {
@@ -538,4 +554,110 @@ TEST_F(VoipbinSim, TranscriptsCanIgnorePagingAsTheSnapshotDoes) {
   auto again =
       rest("GET", "/transcripts?transcribe_id=" + transcribe + "&page_token=" + percent_encode(token));
   EXPECT_EQ(again.body, first.body);  // page_token ignored
+}
+
+namespace {
+// A call that waits (its only turn is on cue) so nothing but the test ends it.
+sim::scripted_call waiting_call(bool confbridge, bool transfer_answers = true) {
+  sim::caller_turn later{"Put me through, please."};
+  later.on_cue = true;
+  sim::scripted_call c{std::vector<sim::caller_turn>{later}};
+  c.confbridge = confbridge;
+  c.transfer_answers = transfer_answers;
+  return c;
+}
+
+json body_of(const voipbin::rest_request& r) {
+  return json::parse(r.body);
+}
+
+const std::string nil_uuid = "00000000-0000-0000-0000-000000000000";
+}  // namespace
+
+TEST_F(VoipbinSim, ATransferOfACallInNoConfbridgeIsABare500AndTheCallGoesOn) {
+  start();
+  open_call(waiting_call(false));
+  EXPECT_EQ(sim->confbridge_of(call), "");
+  auto r = rest("POST", "/transfers", body_of(voipbin::create_transfer(call, "tel:+15551234567")));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body["error"]["status"], "INTERNAL");
+  // The API layer reads the call first: an unknown or malformed id is not found, a body of the
+  // wrong shape is not bound.
+  auto unknown =
+      body_of(voipbin::create_transfer("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", "tel:+15551234567"));
+  EXPECT_EQ(rest("POST", "/transfers", unknown).status, 404);
+  EXPECT_EQ(rest("POST", "/transfers", {{"transfer_type", "blind"}, {"transferer_call_id", 42}}).status, 400);
+  auto number_target = json::parse(
+      R"({"transfer_type":"blind","transferee_addresses":[{"type":"tel","target":15551234567}]})");
+  number_target["transferer_call_id"] = call;
+  EXPECT_EQ(rest("POST", "/transfers", number_target).status, 400);
+  EXPECT_EQ(sim->call_status(call), "progressing");
+  EXPECT_EQ(sim->calls_finished(), 0u);
+  EXPECT_EQ(sim->live_transcribes(), 1u);
+}
+
+TEST_F(VoipbinSim, ATransferHangsTheLegUpEndsItsTranscribesAndTheTransfereeAnswers) {
+  start();
+  open_call(waiting_call(true));
+  auto confbridge = sim->confbridge_of(call);
+  ASSERT_TRUE(voipbin::is_uuid(confbridge));
+  // VoIPBIN's call JSON does not show the confbridge.
+  EXPECT_FALSE(rest("GET", "/calls/" + call).body.contains("confbridge_id"));
+  auto request = voipbin::create_transfer(call, "sip:alice@example.com");
+  auto r = rest(request.method, request.path, body_of(request));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_TRUE(voipbin::is_uuid(r.body.value("id", "")));
+  EXPECT_EQ(r.body["type"], "blind");
+  EXPECT_EQ(r.body["transferer_call_id"], call);
+  EXPECT_EQ(r.body["transferee_addresses"], json::parse(R"([{"type":"sip","target":"alice@example.com"}])"));
+  EXPECT_EQ(r.body["transferee_call_id"], nil_uuid);
+  EXPECT_EQ(r.body["confbridge_id"], confbridge);
+  auto groupcall = r.body.value("groupcall_id", "");
+  ASSERT_TRUE(voipbin::is_uuid(groupcall));
+
+  ASSERT_TRUE(eventually([&] {
+    return count("call_hangup") == 1 && count("transcribe_done") == 1 && count("groupcall_progressing") == 1;
+  }));
+  EXPECT_EQ(of("call_hangup")[0].data["id"], call);
+  EXPECT_EQ(of("call_hangup")[0].data["status"], "hangup");
+  EXPECT_EQ(of("call_hangup")[0].data["hangup_by"], "local");  // VoIPBIN hung it up
+  EXPECT_EQ(of("transcribe_done")[0].data["id"], transcribe);
+  auto answered = of("groupcall_progressing")[0].data;
+  EXPECT_EQ(answered["id"], groupcall);
+  EXPECT_TRUE(voipbin::is_uuid(answered.value("answer_call_id", "")));
+  EXPECT_NE(answered["answer_call_id"], nil_uuid);
+  EXPECT_EQ(answered["destinations"], r.body["transferee_addresses"]);
+  EXPECT_EQ(count("groupcall_hangup"), 0u);
+  EXPECT_EQ(sim->call_status(call), "hangup");
+  EXPECT_EQ(sim->calls_finished(), 1u);
+  EXPECT_EQ(sim->live_transcribes(), 0u);
+  // Speakings are not stopped by VoIPBIN: the client must stop them.
+  EXPECT_EQ(sim->live_speakings(), 1u);
+  // The request is recorded as sent.
+  std::vector<sim::recorded_request> transfers;
+  for (const auto& q : sim->requests())
+    if (q.path == "/transfers") transfers.push_back(q);
+  ASSERT_EQ(transfers.size(), 1u);
+  EXPECT_EQ(transfers[0].method, "POST");
+  EXPECT_EQ(transfers[0].status, 200);
+  EXPECT_EQ(json::parse(transfers[0].body), body_of(request));
+  // A transferred leg is gone: a second transfer of it fails.
+  EXPECT_EQ(rest("POST", "/transfers", body_of(request)).status, 500);
+}
+
+TEST_F(VoipbinSim, ATransferNobodyAnswersEndsInAGroupcallHangup) {
+  start();
+  open_call(waiting_call(true, false));
+  auto r = rest("POST", "/transfers", body_of(voipbin::create_transfer(call, "tel:+15551234567")));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_TRUE(eventually([&] {
+    return count("call_hangup") == 1 && count("transcribe_done") == 1 && count("groupcall_hangup") == 1;
+  }));
+  auto hangup = of("groupcall_hangup")[0].data;
+  EXPECT_EQ(hangup["id"], r.body["groupcall_id"]);
+  EXPECT_EQ(hangup["status"], "hangup");
+  EXPECT_EQ(hangup["answer_call_id"], nil_uuid);
+  EXPECT_EQ(hangup["destinations"], json::parse(R"([{"type":"tel","target":"+15551234567"}])"));
+  EXPECT_EQ(count("groupcall_progressing"), 0u);
+  EXPECT_EQ(sim->calls_finished(), 1u);
 }
