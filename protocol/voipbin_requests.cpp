@@ -64,17 +64,6 @@ rest_request hangup_call(std::string_view id) {
   return {"POST", id_path("calls", id, "hangup"), ""};
 }
 
-rest_request create_transfer(std::string_view transferer_call_id, std::string_view address) {
-  auto colon = address.find(':');
-  auto type = address.substr(0, colon == std::string_view::npos ? 0 : colon);
-  auto target = colon == std::string_view::npos ? address : address.substr(colon + 1);
-  nlohmann::json body{
-      {"transfer_type", "blind"},
-      {"transferer_call_id", transferer_call_id},
-      {"transferee_addresses", nlohmann::json::array({{{"type", type}, {"target", target}}})}};
-  return {"POST", "/transfers", body.dump()};
-}
-
 rest_request get_call(std::string_view id) {
   return {"GET", id_path("calls", id, ""), ""};
 }

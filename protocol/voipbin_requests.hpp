@@ -27,8 +27,6 @@ rest_request say(std::string_view speaking_id, std::string_view text);
 rest_request flush_speaking(std::string_view speaking_id);
 rest_request stop_speaking(std::string_view speaking_id);
 rest_request hangup_call(std::string_view call_id);
-// A blind transfer of the call to `address` (tel:+E.164 or sip:user@host).
-rest_request create_transfer(std::string_view transferer_call_id, std::string_view address);
 // One page (100, newest first) of the customer's speakings; the API has no filter. An empty
 // `page_token` asks for the first page; the next is named by the answer's next_page_token (§3).
 rest_request list_speakings(std::string_view page_token = {});
