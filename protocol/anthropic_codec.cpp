@@ -1,6 +1,9 @@
 #include "protocol/anthropic_codec.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "protocol/tool_history.hpp"
 
 namespace parley::anthropic {
 
@@ -29,36 +32,102 @@ std::string describe_error(const json& err) {
   return type + ": " + message;
 }
 
+// The content block an event is about (its "index"); 0 when it has none.
+std::size_t block_index(const json& event) {
+  auto i = event.find("index");
+  return i != event.end() && i->is_number_unsigned() ? i->get<std::size_t>() : 0;
+}
+
 }  // namespace
 
 std::string build_messages_request(const chat_history& history, const request_options& o) {
+  auto plan = tool_history::make_plan(history, !o.tools.empty(), true, true);
   std::string system, opening;  // opening: what the agent said before the caller spoke
-  json messages = json::array();
-  for (const auto& m : history) {
+  struct message {
+    std::string role;
+    json blocks = json::array();
+  };
+  std::vector<message> messages;
+  auto add = [&messages](const std::string& role, json block) {
+    if (messages.empty() || messages.back().role != role) messages.push_back({role});
+    messages.back().blocks.push_back(std::move(block));
+  };
+  auto text_block = [](std::string text) { return json{{"type", "text"}, {"text", std::move(text)}}; };
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto& m = history[i];
     if (m.role == "system") {
       append(system, m.content);
       continue;
     }
+    if (m.role == "tool") {
+      if (!plan.result_sent[i]) {
+        add("user", text_block(tool_history::result_text(m, plan.result_name[i])));
+        continue;
+      }
+      json result{{"type", "tool_result"}, {"tool_use_id", m.tool_call_id}, {"content", m.content}};
+      if (m.tool_error) result["is_error"] = true;
+      add("user", std::move(result));
+      continue;
+    }
     if (m.role != "user" && m.role != "assistant") continue;
-    auto content = model_content(m);
-    if (content.empty()) continue;  // the API refuses empty text
-    if (messages.empty() && m.role == "assistant") {
-      opening += (opening.empty() ? "" : " ") + content;
+    if (m.role == "user") {
+      auto content = model_content(m);
+      if (!content.empty()) add("user", text_block(std::move(content)));  // the API refuses empty text
       continue;
     }
-    if (!messages.empty() && messages.back()["role"] == m.role) {
-      messages.back()["content"] = messages.back()["content"].get<std::string>() + "\n\n" + content;
+    const auto& sent = plan.call_sent[i];
+    auto content = tool_history::assistant_text(m, sent);
+    if (messages.empty()) {  // never a call sent: see make_plan
+      if (!content.empty()) opening += (opening.empty() ? "" : " ") + content;
       continue;
     }
-    messages.push_back({{"role", m.role}, {"content", std::move(content)}});
+    if (!content.empty()) add("assistant", text_block(std::move(content)));
+    for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
+      if (!sent[k]) continue;
+      const auto& c = m.tool_calls[k];
+      auto input = json::parse(c.arguments, nullptr, false);
+      if (input.is_discarded() || !input.is_object()) input = json::object();
+      add("assistant", {{"type", "tool_use"}, {"id", c.id}, {"name", c.name}, {"input", std::move(input)}});
+    }
+  }
+  json wire = json::array();
+  for (auto& m : messages) {
+    bool all_text = true;
+    std::string text;
+    for (const auto& b : m.blocks) {
+      if (b["type"] != "text") {
+        all_text = false;
+        break;
+      }
+      text += (text.empty() ? "" : "\n\n") + b["text"].get<std::string>();
+    }
+    if (all_text) {
+      wire.push_back({{"role", m.role}, {"content", std::move(text)}});
+      continue;
+    }
+    // The API wants a user message's tool results before anything else in it.
+    std::stable_partition(m.blocks.begin(), m.blocks.end(),
+                          [](const json& b) { return b["type"] == "tool_result"; });
+    wire.push_back({{"role", m.role}, {"content", std::move(m.blocks)}});
   }
   if (!opening.empty()) append(system, "You opened the call by saying: \"" + opening + "\"");
   json body{{"model", o.model},
             {"max_tokens", o.max_tokens > 0 ? o.max_tokens : default_max_tokens},
-            {"messages", std::move(messages)},
+            {"messages", std::move(wire)},
             {"stream", o.stream}};
   if (!system.empty()) body["system"] = system;
   if (o.temperature >= 0) body["temperature"] = o.temperature;
+  if (!o.tools.empty()) {
+    json tools = json::array();
+    for (const auto& t : o.tools) {
+      auto schema = json::parse(t.parameters, nullptr, false);
+      if (schema.is_discarded() || !schema.is_object())
+        schema = {{"type", "object"}, {"properties", json::object()}};
+      tools.push_back(
+          {{"name", t.name}, {"description", t.description}, {"input_schema", std::move(schema)}});
+    }
+    body["tools"] = std::move(tools);
+  }
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -75,13 +144,23 @@ result<reply_delta> parse_stream_event(std::string_view event, std::string_view 
       auto t = d->find("text");
       if (t == d->end() || !t->is_string()) return fail("text_delta has no text");
       out.text = t->get<std::string>();
+    } else if (text_of(*d, "type") == "input_json_delta") {
+      auto p = d->find("partial_json");
+      if (p == d->end() || !p->is_string()) return fail("input_json_delta has no partial_json");
+      out.tool_calls.push_back({block_index(j), {}, {}, p->get<std::string>()});
     }
-    // input_json_delta (tool use) and other deltas carry nothing to say.
+    // Other deltas carry nothing to say.
   } else if (type == "content_block_start") {
     auto b = j.find("content_block");
     if (b == j.end() || !b->is_object()) return fail("content_block_start has no content_block");
     if (text_of(*b, "type") == "text")
       if (auto t = b->find("text"); t != b->end() && t->is_string()) out.text = t->get<std::string>();
+    if (text_of(*b, "type") == "tool_use") {
+      tool_call_delta call{block_index(j), text_of(*b, "id"), text_of(*b, "name"), {}};
+      if (auto in = b->find("input"); in != b->end() && in->is_object() && !in->empty())
+        call.arguments = in->dump(-1, ' ', false, json::error_handler_t::replace);
+      out.tool_calls.push_back(std::move(call));
+    }
   } else if (type == "message_stop") {
     out.done = true;
   } else if (type == "error") {

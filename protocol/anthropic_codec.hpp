@@ -7,10 +7,18 @@
 // (the usual case: parley speaks first) cannot start `messages` with it, so what the agent said
 // before the caller's first words is told in `system` instead ("You opened the call by
 // saying: …"). No turn is invented for the caller, and nothing the caller said is lost.
+//
+// With tools offered, an assistant message's tool calls become tool_use blocks after its text,
+// and tool results tool_result blocks, first in the next user message (merged with what the
+// caller said meanwhile). A message that is all text keeps the plain string form. Calls whose
+// result does not follow before the next assistant message, calls in the opening, and all of
+// them when no tools are offered are told as text ("[called tool NAME with ARGS]",
+// "[result of NAME: …]"), so the request stays valid.
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "protocol/chat.hpp"
 #include "protocol/result.hpp"
@@ -27,14 +35,17 @@ struct request_options {
   int max_tokens = 0;         // 0: default_max_tokens
   double temperature = -1.0;  // < 0: leave to the server
   bool stream = true;
+  std::vector<tool_definition> tools;  // offered to the model; `parameters` is the input_schema
 };
 
 std::string build_messages_request(const chat_history& history, const request_options& options);
 
 // One server-sent event of a streamed reply: `event` is its SSE event name (used when the
-// payload has no "type"), `data` its JSON payload. Text comes from text_delta blocks only;
-// tool_use and other blocks, ping, message_start/delta and unknown events give nothing.
-// message_stop ends the reply; an `error` event is a failure with the API's message.
+// payload has no "type"), `data` its JSON payload. Text comes from text blocks; a tool_use
+// block's start gives a tool_call_delta with its id and name (index: the block's index), its
+// input_json_delta pieces the arguments. Other blocks, ping, message_start/delta and unknown
+// events give nothing. message_stop ends the reply; an `error` event is a failure with the
+// API's message.
 result<reply_delta> parse_stream_event(std::string_view event, std::string_view data);
 
 // The text of a non-streamed reply (its text blocks, joined).

@@ -2,14 +2,74 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/tool_history.hpp"
+
 namespace parley::openai {
 
 using nlohmann::json;
 
+namespace {
+
+// A JSON Schema as the API takes it: an object; an empty one when the text is not one.
+json schema_of(const std::string& text) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {{"type", "object"}, {"properties", json::object()}};
+  return j;
+}
+
+// The string at `key` of an object; empty when absent or not a string.
+std::string string_at(const json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+}  // namespace
+
 std::string build_chat_request(const chat_history& history, const request_options& o) {
+  auto plan = tool_history::make_plan(history, !o.tools.empty(), false, false);
   json messages = json::array();
-  for (const auto& m : history) messages.push_back({{"role", m.role}, {"content", model_content(m)}});
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const auto& m = history[i];
+    if (m.role == "tool") {
+      if (plan.result_sent[i])
+        messages.push_back({{"role", "tool"}, {"tool_call_id", m.tool_call_id}, {"content", m.content}});
+      else
+        messages.push_back(
+            {{"role", "user"}, {"content", tool_history::result_text(m, plan.result_name[i])}});
+      continue;
+    }
+    if (m.role != "assistant" || m.tool_calls.empty()) {
+      messages.push_back({{"role", m.role}, {"content", model_content(m)}});
+      continue;
+    }
+    const auto& sent = plan.call_sent[i];
+    auto text = tool_history::assistant_text(m, sent);
+    json calls = json::array();
+    for (std::size_t k = 0; k < m.tool_calls.size(); ++k) {
+      if (!sent[k]) continue;
+      const auto& c = m.tool_calls[k];
+      calls.push_back({{"id", c.id},
+                       {"type", "function"},
+                       {"function", {{"name", c.name}, {"arguments", tool_history::arguments_of(c)}}}});
+    }
+    if (calls.empty()) {
+      messages.push_back({{"role", "assistant"}, {"content", std::move(text)}});
+      continue;
+    }
+    json message{{"role", "assistant"}, {"content", nullptr}, {"tool_calls", std::move(calls)}};
+    if (!text.empty()) message["content"] = std::move(text);
+    messages.push_back(std::move(message));
+  }
   json body{{"model", o.model}, {"messages", std::move(messages)}, {"stream", o.stream}};
+  if (!o.tools.empty()) {
+    json tools = json::array();
+    for (const auto& t : o.tools)
+      tools.push_back(
+          {{"type", "function"},
+           {"function",
+            {{"name", t.name}, {"description", t.description}, {"parameters", schema_of(t.parameters)}}}});
+    body["tools"] = std::move(tools);
+  }
   if (o.max_tokens > 0) body["max_tokens"] = o.max_tokens;
   if (o.temperature >= 0) body["temperature"] = o.temperature;
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -36,6 +96,19 @@ result<stream_delta> parse_stream_data(std::string_view data) {
     if (!c.is_object()) return fail("stream choice is not an object");
     if (auto d = c.find("delta"); d != c.end() && d->is_object()) {
       if (auto t = d->find("content"); t != d->end() && t->is_string()) out.text += t->get<std::string>();
+      if (auto calls = d->find("tool_calls"); calls != d->end() && calls->is_array())
+        for (const auto& c : *calls) {
+          if (!c.is_object()) continue;
+          tool_call_delta piece;
+          if (auto i = c.find("index"); i != c.end() && i->is_number_unsigned())
+            piece.index = i->get<std::size_t>();
+          piece.id = string_at(c, "id");
+          if (auto f = c.find("function"); f != c.end() && f->is_object()) {
+            piece.name = string_at(*f, "name");
+            piece.arguments = string_at(*f, "arguments");
+          }
+          out.tool_calls.push_back(std::move(piece));
+        }
     }
     if (auto f = c.find("finish_reason"); f != c.end() && f->is_string()) out.done = true;
   }

@@ -1,7 +1,8 @@
 #pragma once
 // llm-sim: an OpenAI-compatible POST /v1/chat/completions and an Anthropic-compatible
-// POST /v1/messages, with the same scripted replies, streamed (SSE) or not, configurable
-// first-token and per-token delays and fault injection. Records every request (body, and
+// POST /v1/messages, with the same scripted replies (which may call tools), streamed (SSE) or
+// not, configurable first-token and per-token delays and fault injection. Both refuse (400, in
+// the API's error format) the tool histories the real APIs refuse. Records every request (body, and
 // path and headers) so tests can check what the model was shown.
 
 #include <chrono>
@@ -20,8 +21,13 @@ class io_context;
 namespace parley::sim {
 
 struct llm_sim_options {
-  // The n-th user turn of a conversation gets replies[n-1] (cycling); "{user}" is replaced by
-  // the last user message.
+  // The n-th turn of a conversation gets replies[n-1] (cycling). Turns are the caller's (user
+  // messages that are not only tool results) and the model's tool rounds (assistant messages
+  // with tool calls), so the reply after one that calls a tool answers its result. "{user}" is
+  // replaced by the caller's last words, "{tool}" by the newest tool result (OpenAI: the last
+  // "tool" message; Anthropic: the last tool_result block). A reply may end with markers
+  // `[[tool NAME JSON]]` (JSON optional: {}): the text before them is said, then those tools are
+  // called (ids call_<n> / toolu_<n>, unique per sim; streamed, the arguments in pieces).
   std::vector<std::string> replies = {"You said: {user} What else can I do for you?"};
   std::chrono::milliseconds first_token_delay{150};
   std::chrono::milliseconds token_delay{20};

@@ -13,7 +13,7 @@ TEST(AnthropicCodec, SystemIsTopLevelAndOnlyUserAndAssistantAreMessages) {
                  {"user", "Hi", false},
                  {"assistant", "Hello!", false},
                  {"user", "Book a table.", false}};
-  auto body = json::parse(anthropic::build_messages_request(h, {"claude-x", 100, 0.5, true}));
+  auto body = json::parse(anthropic::build_messages_request(h, {"claude-x", 100, 0.5, true, {}}));
   EXPECT_EQ(body["model"], "claude-x");
   EXPECT_EQ(body["stream"], true);
   EXPECT_EQ(body["max_tokens"], 100);
@@ -25,25 +25,25 @@ TEST(AnthropicCodec, SystemIsTopLevelAndOnlyUserAndAssistantAreMessages) {
 
 TEST(AnthropicCodec, MaxTokensIsAlwaysSentAndTemperatureOnlyWhenSet) {
   chat_history h{{"user", "Hi", false}};
-  auto body = json::parse(anthropic::build_messages_request(h, {"m", 0, -1, false}));
+  auto body = json::parse(anthropic::build_messages_request(h, {"m", 0, -1, false, {}}));
   EXPECT_EQ(body["max_tokens"], anthropic::default_max_tokens);
   EXPECT_FALSE(body.contains("temperature"));
   EXPECT_FALSE(body.contains("system"));
   EXPECT_EQ(body["stream"], false);
-  auto zero = json::parse(anthropic::build_messages_request(h, {"m", 0, 0, true}));
+  auto zero = json::parse(anthropic::build_messages_request(h, {"m", 0, 0, true, {}}));
   EXPECT_EQ(zero["temperature"], 0.0);
 }
 
 TEST(AnthropicCodec, TheGreetingBeforeTheCallerSpokeIsToldInSystem) {
   chat_history h{
       {"system", "Be brief.", false}, {"assistant", "Hello, how can I help?", false}, {"user", "Hi", false}};
-  auto body = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true}));
+  auto body = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true, {}}));
   EXPECT_EQ(body["system"], "Be brief.\n\nYou opened the call by saying: \"Hello, how can I help?\"");
   ASSERT_EQ(body["messages"].size(), 1u);
   EXPECT_EQ(body["messages"][0], json({{"role", "user"}, {"content", "Hi"}}));
   // Without a system prompt the opening is the whole system text.
   chat_history bare{{"assistant", "Hello.", false}, {"user", "Hi", false}};
-  auto b = json::parse(anthropic::build_messages_request(bare, {"m", 10, -1, true}));
+  auto b = json::parse(anthropic::build_messages_request(bare, {"m", 10, -1, true, {}}));
   EXPECT_EQ(b["system"], "You opened the call by saying: \"Hello.\"");
 }
 
@@ -51,7 +51,7 @@ TEST(AnthropicCodec, ConsecutiveTurnsOfOneRoleAreMerged) {
   chat_history h{{"system", "A.", false},   {"user", "one", false},  {"user", "two", false},
                  {"assistant", "x", false}, {"system", "B.", false}, {"assistant", "", false},
                  {"assistant", "y", true},  {"user", "three", false}};
-  auto body = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true}));
+  auto body = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true, {}}));
   EXPECT_EQ(body["system"], "A.\n\nB.");
   EXPECT_EQ(body["messages"], json::parse(R"([{"role":"user","content":"one\n\ntwo"},
       {"role":"assistant","content":"x\n\ny [interrupted by the caller]"},
@@ -89,18 +89,136 @@ TEST(AnthropicCodec, ParsesTheStreamEvents) {
   EXPECT_TRUE(unnamed->done);
 }
 
-TEST(AnthropicCodec, ToolUseBlocksAreIgnored) {
+TEST(AnthropicCodec, ToolUseBlocksGiveToolCallPieces) {
   auto start = anthropic::parse_stream_event(
       "content_block_start",
       R"({"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t1","name":"end_call","input":{}}})");
   ASSERT_TRUE(start);
   EXPECT_EQ(start->text, "");
+  ASSERT_EQ(start->tool_calls.size(), 1u);
+  EXPECT_EQ(start->tool_calls[0].index, 1u);
+  EXPECT_EQ(start->tool_calls[0].id, "t1");
+  EXPECT_EQ(start->tool_calls[0].name, "end_call");
+  EXPECT_EQ(start->tool_calls[0].arguments, "");
   auto json_delta = anthropic::parse_stream_event(
       "content_block_delta",
       R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"reason\": \"do"}})");
   ASSERT_TRUE(json_delta);
   EXPECT_EQ(json_delta->text, "");
   EXPECT_FALSE(json_delta->done);
+  ASSERT_EQ(json_delta->tool_calls.size(), 1u);
+  EXPECT_EQ(json_delta->tool_calls[0].index, 1u);
+  EXPECT_EQ(json_delta->tool_calls[0].id, "");
+  EXPECT_EQ(json_delta->tool_calls[0].name, "");
+  EXPECT_EQ(json_delta->tool_calls[0].arguments, "{\"reason\": \"do");
+  // An input given whole at the start is its arguments.
+  auto whole = anthropic::parse_stream_event(
+      "content_block_start",
+      R"({"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"t2","name":"x","input":{"a":1}}})");
+  ASSERT_TRUE(whole);
+  ASSERT_EQ(whole->tool_calls.size(), 1u);
+  EXPECT_EQ(whole->tool_calls[0].index, 2u);
+  EXPECT_EQ(json::parse(whole->tool_calls[0].arguments), json({{"a", 1}}));
+  // Text blocks give no tool calls.
+  auto text = anthropic::parse_stream_event(
+      "content_block_start",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})");
+  ASSERT_TRUE(text);
+  EXPECT_TRUE(text->tool_calls.empty());
+  EXPECT_FALSE(anthropic::parse_stream_event(
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":7}})"));
+}
+
+namespace {
+
+std::vector<tool_definition> order_tools() {
+  return {{"lookup_order", "Finds an order.", R"({"type":"object","properties":{"id":{"type":"integer"}}})"},
+          {"get_time", "The time.", "{not json"}};
+}
+
+// The agent greets, the caller asks, the agent calls two tools; while they run the caller
+// speaks again; both answer (the first failing), the agent says, the caller thanks.
+chat_history order_history() {
+  chat_message calls{"assistant", "Let me check."};
+  calls.tool_calls = {{"call_1", "lookup_order", R"({"id":42})"}, {"call_2", "get_time", "{oops"}};
+  chat_message late{"tool", "noon"};
+  late.tool_call_id = "call_2";
+  chat_message failed{"tool", "timeout"};
+  failed.tool_call_id = "call_1";
+  failed.tool_error = true;
+  return {{"system", "Be brief."},
+          {"assistant", "Hello."},
+          {"user", "Where is 42?"},
+          calls,
+          late,
+          {"user", "Hello?"},
+          failed,
+          {"assistant", "It shipped at noon."},
+          {"user", "Thanks."}};
+}
+
+}  // namespace
+
+TEST(AnthropicCodec, OffersToolsWithTheirInputSchema) {
+  anthropic::request_options o{"m", 10, -1, true, order_tools()};
+  auto body = json::parse(anthropic::build_messages_request({{"user", "Hi"}}, o));
+  EXPECT_EQ(body["tools"], json::parse(R"([
+      {"name":"lookup_order","description":"Finds an order.",
+       "input_schema":{"type":"object","properties":{"id":{"type":"integer"}}}},
+      {"name":"get_time","description":"The time.","input_schema":{"type":"object","properties":{}}}])"));
+  o.tools.clear();
+  EXPECT_FALSE(json::parse(anthropic::build_messages_request({{"user", "Hi"}}, o)).contains("tools"));
+}
+
+TEST(AnthropicCodec, ToolCallsAreToolUseBlocksAndResultsComeFirstInTheNextUserMessage) {
+  auto body =
+      json::parse(anthropic::build_messages_request(order_history(), {"m", 10, -1, true, order_tools()}));
+  EXPECT_EQ(body["system"], "Be brief.\n\nYou opened the call by saying: \"Hello.\"");
+  EXPECT_EQ(body["messages"], json::parse(R"([
+      {"role":"user","content":"Where is 42?"},
+      {"role":"assistant","content":[{"type":"text","text":"Let me check."},
+        {"type":"tool_use","id":"call_1","name":"lookup_order","input":{"id":42}},
+        {"type":"tool_use","id":"call_2","name":"get_time","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_2","content":"noon"},
+        {"type":"tool_result","tool_use_id":"call_1","content":"timeout","is_error":true},
+        {"type":"text","text":"Hello?"}]},
+      {"role":"assistant","content":"It shipped at noon."},
+      {"role":"user","content":"Thanks."}])"));
+  // A call without words has no text block.
+  auto h = order_history();
+  h[3].content.clear();
+  auto silent = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true, order_tools()}));
+  EXPECT_EQ(silent["messages"][1]["content"][0]["type"], "tool_use");
+}
+
+TEST(AnthropicCodec, WithoutToolsCallsAndResultsAreToldAsText) {
+  auto body = json::parse(anthropic::build_messages_request(order_history(), {"m", 10, -1, true, {}}));
+  EXPECT_FALSE(body.contains("tools"));
+  EXPECT_EQ(body["messages"], json::parse(R"([
+      {"role":"user","content":"Where is 42?"},
+      {"role":"assistant","content":"Let me check. [called tool lookup_order with {\"id\":42}] [called tool get_time with {oops]"},
+      {"role":"user","content":"[result of get_time: noon]\n\nHello?\n\n[lookup_order failed: timeout]"},
+      {"role":"assistant","content":"It shipped at noon."},
+      {"role":"user","content":"Thanks."}])"));
+}
+
+TEST(AnthropicCodec, CallsWithoutTheirResultsOrInTheOpeningAreToldAsText) {
+  // The agent called a tool before the caller spoke (messages must start with the caller's),
+  // and a later call's result never came.
+  chat_message opening{"assistant", "Hello."};
+  opening.tool_calls = {{"t0", "get_time", ""}};
+  chat_message time{"tool", "noon"};
+  time.tool_call_id = "t0";
+  chat_message unanswered{"assistant", ""};
+  unanswered.tool_calls = {{"t1", "lookup_order", R"({"id":1})"}};
+  chat_history h{opening, time, {"user", "Hi"}, unanswered, {"user", "Still there?"}};
+  auto body = json::parse(anthropic::build_messages_request(h, {"m", 10, -1, true, order_tools()}));
+  EXPECT_EQ(body["system"], "You opened the call by saying: \"Hello. [called tool get_time with {}]\"");
+  EXPECT_EQ(body["messages"], json::parse(R"([
+      {"role":"user","content":"[result of get_time: noon]\n\nHi"},
+      {"role":"assistant","content":"[called tool lookup_order with {\"id\":1}]"},
+      {"role":"user","content":"Still there?"}])"));
 }
 
 TEST(AnthropicCodec, AnErrorEventFailsTheTurnWithItsMessage) {
