@@ -512,6 +512,9 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   auto& st = self->state;
   auto& r = st.reply;
   auto heard_reply = r.playout.heard(clock_type::now());
+  auto heard_said = r.heard_before.empty() ? heard_reply
+                    : heard_reply.empty()  ? r.heard_before
+                                           : r.heard_before + " " + heard_reply;
   // What was heard of the messages that called tools stays in them, before their results; the
   // rest of what was heard is the reply's last message.
   auto left = playout_tracker::count_words(heard_reply);
@@ -550,7 +553,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   st.now = phase::listening;
   self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, event_ns);
   st.rt->stats->bargeins_total.inc();
-  spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_all);
+  spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_said);
   st.words_since_barge_in = with_words;
   ++st.barge_generation;
   auto timeout = st.rt->agent.false_interruption_timeout;

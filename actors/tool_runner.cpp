@@ -40,9 +40,7 @@ caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const ru
                           std::string call_id, caf::actor_addr parent) {
   auto now = std::make_shared<running_tool>();
   auto next_tag = std::make_shared<uint64_t>(0);
-  auto answer = [=](uint64_t epoch, const std::string& id, const std::string& name, std::string content,
-                    bool error, const char* outcome) {
-    rt->stats->tool_calls_total.inc("tool=\"" + name + "\",outcome=\"" + outcome + "\"");
+  auto answer = [=](uint64_t epoch, const std::string& id, std::string content, bool error) {
     if (auto p = caf::actor_cast<caf::actor>(parent))
       self->send(p, atoms::tool_result_v, epoch, id, std::move(content), error);
   };
@@ -52,12 +50,10 @@ caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const ru
         auto tool = std::find_if(tools.begin(), tools.end(),
                                  [&](const http_tool& t) { return t.definition.name == call.name; });
         if (tool == tools.end())
-          return answer(epoch, call.id, "unknown", "error: there is no tool named '" + call.name + "'", true,
-                        "refused");
+          return answer(epoch, call.id, "error: there is no tool named '" + call.name + "'", true);
         auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
         if (args.is_discarded() || !args.is_object())
-          return answer(epoch, call.id, call.name,
-                        "error: the arguments are not a JSON object; nothing was sent", true, "refused");
+          return answer(epoch, call.id, "error: the arguments are not a JSON object; nothing was sent", true);
         if (now->tag != 0) now->handle.cancel();  // one at a time: a new one replaces the old
         net::http_request req;
         req.method = tool->method;
@@ -73,7 +69,6 @@ caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const ru
       [=](atoms::cancel, uint64_t epoch) {
         if (now->tag == 0 || epoch < now->epoch) return;
         now->handle.cancel();
-        rt->stats->tool_calls_total.inc("tool=\"" + now->name + "\",outcome=\"cancelled\"");
         spdlog::info("call {}: tool {} cancelled", call_id, now->name);
         now->tag = 0;
       },
@@ -82,21 +77,20 @@ caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const ru
         now->tag = 0;
         if (!r.error.empty()) {
           spdlog::warn("call {}: tool {} failed: {}", call_id, now->name, r.error);
-          return answer(now->epoch, now->call_id, now->name, "error: the tool failed: " + r.error, true,
-                        "error");
+          return answer(now->epoch, now->call_id, "error: the tool failed: " + r.error, true);
         }
         if (!r.ok()) {
           spdlog::warn("call {}: tool {} answered {}", call_id, now->name, r.status);
-          return answer(now->epoch, now->call_id, now->name,
+          return answer(now->epoch, now->call_id,
                         "error: the tool answered HTTP " + std::to_string(r.status) +
                             (r.body.empty() ? "" : ": " + cut(std::move(r.body))),
-                        true, "error");
+                        true);
         }
         spdlog::info("call {}: tool {} answered {}", call_id, now->name, r.status);
         answer(
-            now->epoch, now->call_id, now->name,
+            now->epoch, now->call_id,
             r.body.empty() ? std::string("ok (the tool answered with no content)") : cut(std::move(r.body)),
-            false, "ok");
+            false);
       },
   };
 }

@@ -13,6 +13,8 @@ using namespace parley::test;
 
 namespace {
 
+const std::string tool_key = "tool-key-secret-4711";
+
 // An HTTP tool's server: records what it was sent and answers `body`, at once or, when held,
 // only once released (a slow tool).
 class tool_server {
@@ -50,10 +52,11 @@ class tool_server {
     std::lock_guard lock{mutex_};
     return received_;
   }
-  // Whether the client has gone away from every held request (a cancelled tool call).
-  bool held_closed() const {
+  // Answers the requests held so far.
+  void release() {
     std::lock_guard lock{mutex_};
-    return !held_.empty() && std::all_of(held_.begin(), held_.end(), [](auto& r) { return r->closed(); });
+    for (auto& r : held_) r->respond({status_, {{"Content-Type", "application/json"}}, body_});
+    held_.clear();
   }
 
  private:
@@ -70,6 +73,7 @@ class Tools : public Conversation {
  protected:
   void TearDown() override {
     Conversation::TearDown();
+    ::unsetenv("PARLEY_TEST_TOOL_KEY");
     if (!tools_file.empty()) std::remove(tools_file.c_str());
   }
 
@@ -85,6 +89,7 @@ class Tools : public Conversation {
         {"headers", {{"X-Tool-Key", "${PARLEY_TEST_TOOL_KEY}"}}},
         {"timeout", timeout}};
     std::ofstream(tools_file) << json::array({tool}).dump(2);
+    ::setenv("PARLEY_TEST_TOOL_KEY", tool_key.c_str(), 1);  // what ${PARLEY_TEST_TOOL_KEY} is
     return "--agent.tools-file=" + tools_file;
   }
 
@@ -92,6 +97,13 @@ class Tools : public Conversation {
     std::vector<std::string> texts;
     for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
     return texts;
+  }
+
+  // Everything said, one text.
+  std::string said_text() const {
+    std::string all;
+    for (const auto& t : said()) all += (all.empty() ? "" : " ") + t;
+    return all;
   }
 
   // The messages of the n-th request the model was sent.
@@ -119,8 +131,6 @@ sim::llm_sim_options quick(std::vector<std::string> replies) {
   return lo;
 }
 
-const std::string tool_key = "tool-key-secret-4711";
-
 }  // namespace
 
 // The model calls an HTTP tool (the call streamed in pieces): the tool gets {call_id,
@@ -128,10 +138,8 @@ const std::string tool_key = "tool-key-secret-4711";
 // result of that call, and what the model says then is spoken.
 TEST_F(Tools, AnHttpToolsAnswerReachesTheModel) {
   tool_server server(io.context());
-  ::setenv("PARLEY_TEST_TOOL_KEY", tool_key.c_str(), 1);
   start(quick({"Let me check that. [[tool lookup_order {\"order\":\"42\"}]]", "Your order says {tool}."}),
         {"--agent.greeting=\"\"", write_tools_file("lookup_order", server)});
-  ::unsetenv("PARLEY_TEST_TOOL_KEY");
   auto call = voipbin->place_call({{"where is my order"}});
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
@@ -174,10 +182,8 @@ TEST_F(Tools, AnHttpToolsAnswerReachesTheModel) {
 // tool_result block of the next user message.
 TEST_F(Tools, AnthropicToolUse) {
   tool_server server(io.context());
-  ::setenv("PARLEY_TEST_TOOL_KEY", tool_key.c_str(), 1);
   start(quick({"Let me check that. [[tool lookup_order {\"order\":\"42\"}]]", "Your order says {tool}."}),
         {"--agent.greeting=\"\"", "--llm.provider=anthropic", write_tools_file("lookup_order", server)});
-  ::unsetenv("PARLEY_TEST_TOOL_KEY");
   voipbin->place_call({{"where is my order"}});
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
@@ -215,8 +221,7 @@ TEST_F(Tools, ATimeoutOrAnErrorAnswerIsAnErrorResult) {
   voipbin->place_call({{"where is my order", "try again"}});
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
-  std::string all;
-  for (const auto& t : said()) all += t + "\n";
+  auto all = said_text();
   EXPECT_NE(all.find("Sorry, error: the tool failed: timeout"), std::string::npos) << all;
   EXPECT_NE(all.find("Again, error: the tool answered HTTP 503: try later"), std::string::npos) << all;
   EXPECT_EQ(server.received().size(), 2u);
@@ -228,9 +233,9 @@ TEST_F(Tools, ATimeoutOrAnErrorAnswerIsAnErrorResult) {
   EXPECT_EQ(messages.back()["role"], "tool");
 }
 
-// The caller speaks over the agent while its tool runs: the tool's request is abandoned, its
-// result is never spoken, and the model's next request shows what the caller heard and that the
-// call was cancelled, before the caller's new words.
+// The caller speaks over the agent while its tool runs: the tool is cancelled, its result (which
+// comes later) is never given to the model nor spoken, and the model's next request shows what the caller
+// heard and that the call was cancelled, before the caller's new words.
 TEST_F(Tools, ABargeInCancelsTheToolCall) {
   tool_server server(io.context());
   server.hold_next(1);
@@ -241,9 +246,11 @@ TEST_F(Tools, ABargeInCancelsTheToolCall) {
   voipbin->place_call(sim::scripted_call(std::vector<sim::caller_turn>{
       sim::caller_turn("where is my order"),
       sim::caller_turn("actually never mind", std::chrono::milliseconds(1200))}));
+  // The caller's new words were answered; now the tool's answer comes, too late.
+  ASSERT_TRUE(eventually([&] { return llm->requests().size() == 2; })) << parley->output();
+  server.release();
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
-  EXPECT_TRUE(eventually([&] { return server.held_closed(); })) << parley->output();
   auto texts = said();
   EXPECT_EQ(texts.back(), "Okay, never mind then.") << parley->output();
   for (const auto& t : texts) EXPECT_EQ(t.find("It says"), std::string::npos) << t;
@@ -316,8 +323,7 @@ TEST_F(Tools, AToolNotEnabledIsRefused) {
   voipbin->place_call({{"get me a person please"}});
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
-  EXPECT_EQ(said(),
-            (std::vector<std::string>{"I cannot do that: error: there is no tool named 'transfer_call'"}))
+  EXPECT_EQ(said_text(), "I cannot do that: error: there is no tool named 'transfer_call'")
       << parley->output();
   EXPECT_TRUE(only(voipbin->requests(), "/transfers").empty());
   // Only the enabled tool was offered.
