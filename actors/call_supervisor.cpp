@@ -392,19 +392,19 @@ int64_t now_ns() {
 void on_transfer(supervisor_ptr self, const http_reply& r) {
   auto& st = self->state;
   auto call = std::exchange(st.transfer_call, {});
+  count_tool(st, call.name, r.ok() ? "ok" : "error");
+  // VoIPBIN hangs up the transferer, the call parley serves, before it answers (docs/tools.md):
+  // its call_hangup has usually ended the call here already.
   if (st.now == phase::ending) return;
   if (r.ok()) {
-    // VoIPBIN hangs up the transferer, the call parley serves (voipbin-api.md, transfers); its
-    // call_hangup ends the call here. If that never comes, the sessions are stopped anyway.
+    // If the call_hangup never comes, the sessions are stopped anyway.
     spdlog::info("call {}: transferred to {}", st.call_id, st.rt->agent.transfer_to);
-    count_tool(st, call.name, "ok");
     add_tool_result(st, call, "ok: the caller was transferred; the call has left you", false);
     self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
     return;
   }
   auto why = r.error.empty() ? "VoIPBIN answered " + std::to_string(r.status) : r.error;
   spdlog::warn("call {}: transfer to {} failed: {}", st.call_id, st.rt->agent.transfer_to, why);
-  count_tool(st, call.name, "error");
   add_tool_result(st, call,
                   "error: the transfer failed (" + why + "); the caller is still on the line with you", true);
   st.transferring = false;

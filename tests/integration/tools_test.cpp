@@ -332,3 +332,54 @@ TEST_F(Tools, AToolNotEnabledIsRefused) {
   EXPECT_EQ(offered[0]["function"]["name"], "end_call");
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="unknown",outcome="refused"})"), 1);
 }
+
+// transfer_call on a call that sits in a confbridge: the caller hears the transfer message to
+// its end, then POST /transfers names the call and the address; VoIPBIN hangs the call up and
+// parley stops its sessions (no speaking left active).
+TEST_F(Tools, TransferCallSaysTheMessageThenTransfers) {
+  start(quick({"Of course. [[tool transfer_call]]"}),
+        {"--agent.greeting=\"\"", "--agent.tools=transfer_call", "--agent.transfer-to=tel:+15551234567",
+         "--agent.transfer-message=\"Please hold while I transfer you.\""},
+        std::chrono::milliseconds(300), PARLEY_BINARY,
+        [](sim::voipbin_sim_options& vo) { vo.playout_chars_per_second = 40; });
+  auto script = lingering_call("a person please");
+  script.confbridge = true;
+  auto call = voipbin->place_call(script);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  auto transfers = only(voipbin->requests(), "/transfers");
+  ASSERT_EQ(transfers.size(), 1u) << parley->output();
+  EXPECT_EQ(transfers[0].status, 200);
+  EXPECT_EQ(json::parse(transfers[0].body),
+            json({{"transfer_type", "blind"},
+                  {"transferer_call_id", call},
+                  {"transferee_addresses", json::array({{{"type", "tel"}, {"target", "+15551234567"}}})}}));
+  auto heard = voipbin->heard(call);
+  ASSERT_FALSE(heard.empty());
+  EXPECT_EQ(heard.back().text, "Please hold while I transfer you.");
+  EXPECT_FALSE(heard.back().cut) << "transferred before the message had played";
+  EXPECT_TRUE(only(voipbin->requests(), "/hangup").empty());  // VoIPBIN hung it up, not parley
+  EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="transfer_call",outcome="ok"})"), 1);
+}
+
+// A call in no confbridge: VoIPBIN refuses the transfer (a bare 500), the model is told and
+// tells the caller, who stays on the line.
+TEST_F(Tools, ARefusedTransferIsToldToTheCaller) {
+  start(quick({"[[tool transfer_call]]", "I could not transfer you: {tool}"}),
+        {"--agent.greeting=\"\"", "--agent.tools=transfer_call", "--agent.transfer-to=sip:desk@example.com",
+         "--agent.transfer-message=\"One moment.\""});
+  auto call = voipbin->place_call({{"a person please"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  auto transfers = only(voipbin->requests(), "/transfers");
+  ASSERT_EQ(transfers.size(), 1u);
+  EXPECT_EQ(transfers[0].status, 500);
+  EXPECT_EQ(json::parse(transfers[0].body)["transferee_addresses"][0],
+            json({{"type", "sip"}, {"target", "desk@example.com"}}));
+  auto all = said_text();
+  EXPECT_EQ(
+      all.rfind("One moment. I could not transfer you: error: the transfer failed (VoIPBIN answered 500)", 0),
+      0u)
+      << all;
+  EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="transfer_call",outcome="error"})"), 1);
+}
