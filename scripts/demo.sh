@@ -37,5 +37,6 @@ echo
 echo "parley metrics:"
 grep -E '^parley_(calls_total|turns_total|active_calls|llm_errors_total) ' <<<"$metrics" | sed 's/^/  /' || true
 grep -E '^parley_turn_transcript_to_say_seconds_(sum|count) ' <<<"$metrics" | sed 's/^/  /' || true
+echo "  calls the agent ended itself (end_call): $(grep -c 'the agent ends the call' "$logs/parley.log" || true)"
 echo "logs: $logs/parley.log, $logs/llm-sim.log"
 exit "$rc"

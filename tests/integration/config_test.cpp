@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -478,4 +479,28 @@ TEST(Config, AGoodToolsFileAndBuiltinToolsAreAccepted) {
   EXPECT_EQ(dumped(plain, "agent.max-tool-calls"), "5");
   EXPECT_EQ(dumped(plain, "agent.transfer-to"), "\"\"");
   EXPECT_EQ(dumped(plain, "agent.transfer-message"), "\"Please hold while I transfer you to a colleague.\"");
+}
+
+// The tools file shown in docs/tools.md is deploy/tools.example.json, and parley accepts it.
+TEST(Config, TheToolsExampleInTheDocsIsShippedAndAccepted) {
+  std::ifstream in(PARLEY_SOURCE_DIR "/docs/tools.md");
+  std::stringstream docs;
+  docs << in.rdbuf();
+  auto text = docs.str();
+  auto named = text.find("`deploy/tools.example.json`");
+  ASSERT_NE(named, std::string::npos);
+  auto open = text.find("```json\n", named);
+  auto close = text.find("```", open + 8);
+  ASSERT_TRUE(open != std::string::npos && close != std::string::npos);
+  auto shown = nlohmann::json::parse(text.substr(open + 8, close - open - 8), nullptr, false);
+  std::ifstream file(PARLEY_SOURCE_DIR "/deploy/tools.example.json");
+  auto shipped = nlohmann::json::parse(file, nullptr, false);
+  ASSERT_FALSE(shown.is_discarded());
+  EXPECT_EQ(shown, shipped);
+  ::setenv("ORDERS_API_TOKEN", "orders-token-0042", 1);
+  child_process p(PARLEY_BINARY, {"--dump-config", "--voipbin.accesskey=k", customer,
+                                  "--agent.tools-file=" PARLEY_SOURCE_DIR "/deploy/tools.example.json"});
+  ::unsetenv("ORDERS_API_TOKEN");
+  EXPECT_EQ(p.wait(std::chrono::seconds(10)), 0) << p.output();
+  EXPECT_EQ(p.output().find("0042"), std::string::npos);
 }
