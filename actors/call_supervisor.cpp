@@ -107,7 +107,7 @@ struct supervisor_state {
   // transfer_call: POST /transfers is out or done, the call is leaving; the call it answers.
   bool transferring = false;
   tool_call transfer_call;
-  // A barge-in cut a reply that had called tools: a false interruption asks the model again.
+  // A barge-in cut a tool short: a false interruption asks the model again.
   bool interrupted_tools = false;
   bool ended = false;      // sessions are being stopped
   bool listening = false;  // the transcribe session is up
@@ -431,12 +431,10 @@ void run_tools(supervisor_ptr self) {
                       true);
       continue;
     }
-    if (is_builtin_tool(call.name) && builtin_enabled(st, call.name)) {
-      ++r.tools_run;
+    ++r.tools_run;  // every call counts, an unknown one too: a model repeating it must stop
+    if (is_builtin_tool(call.name) && builtin_enabled(st, call.name))
       return call.name == end_call_tool ? end_by_tool(self, call) : transfer_by_tool(self, call);
-    }
     if (st.tools && http_tool_named(st, call.name)) {
-      ++r.tools_run;
       r.tool_running = call;
       self->send(st.tools, atoms::run_tool_v, st.epoch, std::move(call));
       return;
@@ -530,7 +528,8 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
     left = 0;
   }
   auto heard = playout_tracker::after_words(heard_reply, playout_tracker::count_words(heard_reply) - left);
-  st.interrupted_tools = !r.tool_messages.empty();
+  // A tool was cut short: a false interruption asks the model again rather than repeat words.
+  st.interrupted_tools = !r.tool_running.id.empty() || !r.tools_queued.empty();
   close_tools(self, "the caller interrupted");
   auto heard_all = r.heard_before.empty() ? heard
                    : heard.empty()        ? r.heard_before

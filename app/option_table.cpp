@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "protocol/spelling.hpp"
+
 namespace parley {
 
 namespace {
@@ -106,21 +108,6 @@ std::vector<option_spec> make_table() {
       opt("scheduler.policy", &r::scheduler_policy, "actor scheduler: sharing or stealing"),
       {"scheduler.max-threads", &r::scheduler_max_threads, "actor worker threads", false, {}, "CPU cores"},
   };
-}
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 bool blank(char c) {

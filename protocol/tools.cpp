@@ -7,6 +7,8 @@
 #include <cmath>
 #include <set>
 
+#include "protocol/spelling.hpp"
+
 namespace parley {
 
 namespace {
@@ -16,21 +18,6 @@ using nlohmann::json;
 constexpr std::string_view tool_fields[] = {"name",   "description", "parameters", "url",
                                             "method", "headers",     "timeout"};
 constexpr double max_timeout_seconds = 300;
-
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // The known field closest to a misspelled one, or empty when none is close.
 std::string_view closest_field(std::string_view field) {

@@ -38,20 +38,6 @@ class Fallback : public Conversation {
     Conversation::TearDown();
   }
 
-  std::vector<std::string> said() const {
-    std::vector<std::string> texts;
-    for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
-    return texts;
-  }
-
-  // The value of a series of /metrics, or -1 when it is absent.
-  long metric(const std::string& series) const {
-    auto text = test::http_get(admin_port, "/metrics");
-    auto at = text.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stol(text.substr(at + series.size() + 2));
-  }
-
   std::unique_ptr<sim::llm_sim> fallback;
 };
 

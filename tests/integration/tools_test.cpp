@@ -93,12 +93,6 @@ class Tools : public Conversation {
     return "--agent.tools-file=" + tools_file;
   }
 
-  std::vector<std::string> said() const {
-    std::vector<std::string> texts;
-    for (const auto& r : only(voipbin->requests(), "/say")) texts.push_back(json::parse(r.body)["text"]);
-    return texts;
-  }
-
   // Everything said, one text.
   std::string said_text() const {
     std::string all;
@@ -110,14 +104,6 @@ class Tools : public Conversation {
   json model_messages(std::size_t n) const {
     auto requests = llm->requests();
     return n < requests.size() ? json::parse(requests[n])["messages"] : json::array();
-  }
-
-  // The value of a series of /metrics, or -1 when it is absent.
-  long metric(const std::string& series) const {
-    auto text = test::http_get(admin_port, "/metrics");
-    auto at = text.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::stol(text.substr(at + series.size() + 2));
   }
 
   std::string tools_file;
@@ -284,6 +270,19 @@ TEST_F(Tools, ATurnRunsAtMostMaxToolCalls) {
   EXPECT_EQ(said(), (std::vector<std::string>{"Sorry, say again?"})) << parley->output();
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="ok"})"), 2);
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="refused"})"), 1);
+}
+
+// A model that keeps calling a tool that does not exist is stopped by the same bound.
+TEST_F(Tools, AModelRepeatingAnUnknownToolIsStopped) {
+  start(quick({"[[tool no_such_tool]]"}),
+        {"--agent.greeting=\"\"", "--agent.error-prompt=\"Sorry, say again?\"", "--agent.max-tool-calls=2",
+         "--agent.tools=end_call"});
+  voipbin->place_call({{"do something"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  EXPECT_EQ(llm->requests().size(), 3u);
+  EXPECT_EQ(said(), (std::vector<std::string>{"Sorry, say again?"})) << parley->output();
+  EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="unknown",outcome="refused"})"), 3);
 }
 
 // end_call: the model's goodbye is said and played to its end, then parley hangs up the call
