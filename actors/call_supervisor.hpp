@@ -1,6 +1,7 @@
 #pragma once
 // One supervisor per call (DESIGN §3): owns the conversation, the turn epoch and the
-// silence timer, and its three children (transcribe, speaking, brain).
+// silence timer, and its children (transcribe, speaking, brain, and the tool runner when
+// agent.tools-file has HTTP tools); it runs the model's tool calls (docs/tools.md).
 //
 //   in   (voice_atom, voice_event)             a speech event or transcript of the call, either
 //                                               direction (DESIGN §4: barge-in and playout)
