@@ -217,6 +217,7 @@ struct scripted_call {
   std::string name;
   json input;             // an object
   std::string arguments;  // input as JSON text (ASCII, so it splits anywhere)
+  bool raw = false;       // the marker gave the arguments text itself (a JSON string)
 };
 struct script {
   std::string text;
@@ -235,22 +236,28 @@ std::optional<std::vector<scripted_call>> parse_markers(const std::string& s) {
     pos += 7;
     auto name_end = s.find_first_of(" \t\n]", pos);
     if (name_end == std::string::npos || name_end == pos) return std::nullopt;
-    scripted_call call{s.substr(pos, name_end - pos), json::object(), {}};
+    scripted_call call{s.substr(pos, name_end - pos), json::object(), {}, false};
     bool closed = false;
     for (auto end = s.find("]]", name_end); end != std::string::npos; end = s.find("]]", end + 1)) {
       auto arg = s.substr(name_end, end - name_end);
       auto first = arg.find_first_not_of(" \t\r\n");
       if (first != std::string::npos) {
         auto parsed = json::parse(arg, nullptr, false);
-        if (parsed.is_discarded() || !parsed.is_object()) continue;
-        call.input = std::move(parsed);
+        if (parsed.is_string()) {  // arguments as a model may write them: even malformed
+          call.arguments = parsed.get<std::string>();
+          call.raw = true;
+        } else if (parsed.is_discarded() || !parsed.is_object()) {
+          continue;
+        } else {
+          call.input = std::move(parsed);
+        }
       }
       pos = end + 2;
       closed = true;
       break;
     }
     if (!closed) return std::nullopt;
-    call.arguments = call.input.dump(-1, ' ', true);
+    if (!call.raw) call.arguments = call.input.dump(-1, ' ', true);
     calls.push_back(std::move(call));
   }
   if (calls.empty()) return std::nullopt;

@@ -124,13 +124,15 @@ sim::llm_sim_options quick(std::vector<std::string> replies) {
 // result of that call, and what the model says then is spoken.
 TEST_F(Tools, AnHttpToolsAnswerReachesTheModel) {
   tool_server server(io.context());
-  start(quick({"Let me check that. [[tool lookup_order {\"order\":\"42\"}]]", "Your order says {tool}."}),
+  start(quick({"Let me check that. [[tool lookup_order {\"order\":\"42\"}]]", "Your order says {tool}.",
+               "You are welcome."}),
         {"--agent.greeting=\"\"", write_tools_file("lookup_order", server)});
-  auto call = voipbin->place_call({{"where is my order"}});
+  auto call = voipbin->place_call({{"where is my order", "thanks"}});
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
       << parley->output();
   EXPECT_EQ(said(),
-            (std::vector<std::string>{"Let me check that.", R"(Your order says {"status":"shipped"}.)"}))
+            (std::vector<std::string>{"Let me check that.", R"(Your order says {"status":"shipped"}.)",
+                                      "You are welcome."}))
       << parley->output();
 
   auto got = server.received();
@@ -142,8 +144,15 @@ TEST_F(Tools, AnHttpToolsAnswerReachesTheModel) {
   EXPECT_EQ(sent["call_id"], call);
   EXPECT_EQ(sent["arguments"], json({{"order", "42"}}));
 
-  // The first request offered the tool; the second carries the call and its result.
-  ASSERT_EQ(llm->requests().size(), 2u);
+  // The first request offered the tool; the second carries the call and its result, and so
+  // does the next turn's.
+  ASSERT_EQ(llm->requests().size(), 3u);
+  auto next_turn = model_messages(2);
+  ASSERT_GE(next_turn.size(), 5u);
+  EXPECT_EQ(next_turn[next_turn.size() - 4]["tool_calls"].size(), 1u);
+  EXPECT_EQ(next_turn[next_turn.size() - 3]["role"], "tool");
+  EXPECT_EQ(next_turn[next_turn.size() - 2]["content"], R"(Your order says {"status":"shipped"}.)");
+  EXPECT_EQ(next_turn.back()["content"], "thanks");
   auto first = json::parse(llm->requests()[0]);
   ASSERT_EQ(first["tools"].size(), 1u);
   EXPECT_EQ(first["tools"][0]["function"]["name"], "lookup_order");
@@ -255,6 +264,22 @@ TEST_F(Tools, ABargeInCancelsTheToolCall) {
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="cancelled"})"), 1);
 }
 
+// Arguments that are not a JSON object: the tool is not called, and the model is told so.
+TEST_F(Tools, MalformedArgumentsAreAnErrorResult) {
+  tool_server server(io.context());
+  start(quick({R"([[tool lookup_order "{\"order\": 4"]])", "Sorry, {tool}"}),
+        {"--agent.greeting=\"\"", write_tools_file("lookup_order", server)});
+  voipbin->place_call({{"where is my order"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  EXPECT_TRUE(server.received().empty());
+  EXPECT_EQ(said_text(), "Sorry, error: the arguments are not a JSON object; nothing was sent")
+      << parley->output();
+  auto messages = model_messages(1);
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages[messages.size() - 2]["tool_calls"][0]["function"]["arguments"], "{\"order\": 4");
+}
+
 // A model that keeps calling tools: a turn runs agent.max-tool-calls of them, the model is told
 // the rest were not run, and when it calls yet again the turn ends with the error prompt.
 TEST_F(Tools, ATurnRunsAtMostMaxToolCalls) {
@@ -269,6 +294,28 @@ TEST_F(Tools, ATurnRunsAtMostMaxToolCalls) {
   EXPECT_EQ(llm->requests().size(), 3u);
   EXPECT_EQ(said(), (std::vector<std::string>{"Sorry, say again?"})) << parley->output();
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="ok"})"), 2);
+  EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="refused"})"), 1);
+}
+
+// One reply calls more tools than the turn may run: the first ones run, the rest are not run and
+// the model is told why.
+TEST_F(Tools, CallsOverTheBoundInOneReplyAreNotRun) {
+  tool_server server(io.context());
+  start(
+      quick(
+          {R"([[tool lookup_order {"order":"1"}]] [[tool lookup_order {"order":"2"}]] [[tool lookup_order {"order":"3"}]])",
+           "Done: {tool}"}),
+      {"--agent.greeting=\"\"", "--agent.max-tool-calls=2", write_tools_file("lookup_order", server)});
+  voipbin->place_call({{"check three orders"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1 && voipbin->live_speakings() == 0; }))
+      << parley->output();
+  ASSERT_EQ(server.received().size(), 2u);
+  EXPECT_EQ(json::parse(server.received()[1].body)["arguments"]["order"], "2");
+  EXPECT_EQ(said_text().rfind("Done: not run: this turn already ran 2 tools (agent.max-tool-calls)", 0), 0u)
+      << said_text();
+  auto messages = model_messages(1);
+  ASSERT_GE(messages.size(), 4u);
+  EXPECT_EQ(messages[messages.size() - 4]["tool_calls"].size(), 3u);
   EXPECT_EQ(metric(R"(parley_tool_calls_total{tool="lookup_order",outcome="refused"})"), 1);
 }
 
