@@ -14,7 +14,8 @@ net::http_request messages_request(const runtime& rt, const chat_history& histor
   req.target = rt.llm.base.with_path_suffix("/messages");
   if (!rt.llm.api_key.empty()) req.headers.push_back({"x-api-key", rt.llm.api_key});
   req.headers.push_back({"anthropic-version", std::string(anthropic::api_version)});
-  anthropic::request_options o{rt.llm.model, rt.llm.max_tokens, rt.llm.temperature, true, rt.agent.offered_tools};
+  anthropic::request_options o{rt.llm.model, rt.llm.max_tokens, rt.llm.temperature, true,
+                               rt.agent.offered_tools};
   req.body = anthropic::build_messages_request(history, o);
   return req;
 }

@@ -14,7 +14,8 @@ net::http_request chat_request(const runtime& rt, const chat_history& history) {
   net::http_request req;
   req.target = rt.llm.base.with_path_suffix("/chat/completions");
   if (!rt.llm.api_key.empty()) req.headers.push_back({"Authorization", "Bearer " + rt.llm.api_key});
-  openai::request_options o{rt.llm.model, rt.llm.max_tokens, rt.llm.temperature, true, rt.agent.offered_tools};
+  openai::request_options o{rt.llm.model, rt.llm.max_tokens, rt.llm.temperature, true,
+                            rt.agent.offered_tools};
   req.body = openai::build_chat_request(history, o);
   return req;
 }
