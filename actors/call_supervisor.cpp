@@ -79,10 +79,10 @@ struct supervisor_state {
   std::shared_ptr<const runtime> rt;
   std::string call_id;
   caf::actor_addr gateway;
-  caf::actor transcribe;
-  caf::actor speaking;
+  transcribe_actor transcribe;
+  speaking_actor speaking;
   caf::actor brain;
-  caf::actor tools;  // the HTTP tools' runner, when agent.tools-file has any
+  tool_runner_actor tools;  // the HTTP tools' runner, when agent.tools-file has any
   phase now = phase::listening;
   uint64_t epoch = 0;
   uint64_t next_seq = 0;

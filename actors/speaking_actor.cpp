@@ -117,7 +117,7 @@ struct speaking_state {
   std::shared_ptr<live_session> live;
 };
 
-using speaking_actor_ptr = caf::stateful_actor<speaking_state>*;
+using speaking_actor_ptr = speaking_actor::stateful_pointer<speaking_state>;
 
 void create(speaking_actor_ptr self) {
   auto& st = self->state;
@@ -149,7 +149,7 @@ void pump(speaking_actor_ptr self) {
   send_rest(*st.rt, self->address(), say_tag, voipbin::say(st.id, st.in_flight->text));
   if (st.in_flight->epoch > st.reported_epoch) {
     st.reported_epoch = st.in_flight->epoch;
-    if (auto p = caf::actor_cast<caf::actor>(st.parent))
+    if (auto p = caf::actor_cast<child_listener_actor>(st.parent))
       self->send(p, atoms::say_sent_v, st.in_flight->epoch);
   }
 }
@@ -157,7 +157,7 @@ void pump(speaking_actor_ptr self) {
 // Tells the supervisor what became of a text: VoIPBIN accepted it (the caller will hear it) or
 // it is given up. The supervisor's playout tracking counts only accepted text.
 void report(speaking_actor_ptr self, const utterance& u, bool accepted) {
-  if (auto p = caf::actor_cast<caf::actor>(self->state.parent))
+  if (auto p = caf::actor_cast<child_listener_actor>(self->state.parent))
     self->send(p, atoms::said_v, u.epoch, u.seq, u.text, accepted);
 }
 
@@ -186,7 +186,7 @@ void adopt(speaking_actor_ptr self, const std::string& id, const char* how) {
   st.create_attempts = 0;
   if (st.stopping) return stop_session(self);
   spdlog::debug("call {}: speaking {} {}", st.call_id, st.id, how);
-  if (auto p = caf::actor_cast<caf::actor>(st.parent))
+  if (auto p = caf::actor_cast<child_listener_actor>(st.parent))
     self->send(p, atoms::ready_v, std::string("speaking"), st.id);
   pump(self);
 }
@@ -323,8 +323,8 @@ void begin_stop(speaking_actor_ptr self) {
   if (!st.in_flight && !st.flush_in_flight) stop_session(self);
 }
 
-caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
-                             caf::actor_addr parent) {
+speaking_actor::behavior_type speaking_behavior(speaking_actor_ptr self, std::shared_ptr<const runtime> rt,
+                                                std::string call_id, caf::actor_addr parent) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
@@ -433,9 +433,10 @@ caf::behavior speaking_actor(speaking_actor_ptr self, std::shared_ptr<const runt
 
 }  // namespace
 
-caf::actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
-                          std::string call_id) {
-  return parent->spawn<caf::monitored>(speaking_actor, std::move(rt), std::move(call_id), parent->address());
+speaking_actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                              std::string call_id) {
+  return parent->spawn<caf::monitored>(speaking_behavior, std::move(rt), std::move(call_id),
+                                       parent->address());
 }
 
 }  // namespace parley

@@ -36,12 +36,13 @@ struct running_tool {
   net::request_handle handle;
 };
 
-caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const runtime> rt,
-                          std::string call_id, caf::actor_addr parent) {
+tool_runner_actor::behavior_type tool_runner(tool_runner_actor::pointer self,
+                                             std::shared_ptr<const runtime> rt, std::string call_id,
+                                             caf::actor_addr parent) {
   auto now = std::make_shared<running_tool>();
   auto next_tag = std::make_shared<uint64_t>(0);
   auto answer = [=](uint64_t epoch, const std::string& id, std::string content, bool error) {
-    if (auto p = caf::actor_cast<caf::actor>(parent))
+    if (auto p = caf::actor_cast<child_listener_actor>(parent))
       self->send(p, atoms::tool_result_v, epoch, id, std::move(content), error);
   };
   return {
@@ -97,8 +98,8 @@ caf::behavior tool_runner(caf::event_based_actor* self, std::shared_ptr<const ru
 
 }  // namespace
 
-caf::actor spawn_tool_runner(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
-                             std::string call_id) {
+tool_runner_actor spawn_tool_runner(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                                    std::string call_id) {
   return parent->spawn<caf::monitored>(tool_runner, std::move(rt), std::move(call_id), parent->address());
 }
 

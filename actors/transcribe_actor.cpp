@@ -29,7 +29,7 @@ struct transcribe_state {
   bool stopping = false;
 };
 
-using transcribe_actor_ptr = caf::stateful_actor<transcribe_state>*;
+using transcribe_actor_ptr = transcribe_actor::stateful_pointer<transcribe_state>;
 
 void stop_session(transcribe_actor_ptr self) {
   auto& st = self->state;
@@ -43,12 +43,13 @@ void adopt(transcribe_actor_ptr self, const std::string& id, const char* how) {
   st.id = id;
   if (st.stopping) return stop_session(self);
   spdlog::debug("call {}: transcribe {} {}", st.call_id, st.id, how);
-  if (auto p = caf::actor_cast<caf::actor>(st.parent))
+  if (auto p = caf::actor_cast<child_listener_actor>(st.parent))
     self->send(p, atoms::ready_v, std::string("transcribe"), st.id);
 }
 
-caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const runtime> rt,
-                               std::string call_id, caf::actor_addr parent, std::string existing_id) {
+transcribe_actor::behavior_type transcribe_behavior(transcribe_actor_ptr self,
+                                                    std::shared_ptr<const runtime> rt, std::string call_id,
+                                                    caf::actor_addr parent, std::string existing_id) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
@@ -122,10 +123,10 @@ caf::behavior transcribe_actor(transcribe_actor_ptr self, std::shared_ptr<const 
 
 }  // namespace
 
-caf::actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
-                            std::string call_id, std::string existing_id) {
-  return parent->spawn<caf::monitored>(transcribe_actor, std::move(rt), std::move(call_id), parent->address(),
-                                       std::move(existing_id));
+transcribe_actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+                                  std::string call_id, std::string existing_id) {
+  return parent->spawn<caf::monitored>(transcribe_behavior, std::move(rt), std::move(call_id),
+                                       parent->address(), std::move(existing_id));
 }
 
 }  // namespace parley

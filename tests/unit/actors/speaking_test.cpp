@@ -21,7 +21,7 @@ using namespace parley;
 namespace {
 
 struct parent_state {
-  caf::actor child;
+  speaking_actor child;
 };
 
 caf::behavior parent(caf::stateful_actor<parent_state>* self, std::shared_ptr<const runtime> rt) {

@@ -1,0 +1,65 @@
+#pragma once
+// Actor protocols declared as CAF typed actors: a message an actor does not accept does not
+// compile. One alias per actor, a comment per handler; shared parts are composed with
+// extend_with. (The gateway, the call supervisor and the brain are still untyped; their
+// protocols are in their headers.)
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
+
+#include "actors/atoms.hpp"
+#include "actors/messages.hpp"
+
+namespace parley {
+
+// Receives the completions of the REST and HTTP requests it starts (actors/rest_bridge.hpp).
+using rest_client_actor = caf::typed_actor<
+    // (tag, reply): the request sent with `tag` is done
+    caf::reacts_to<atoms::rest, uint64_t, http_reply>>;
+
+// What the call supervisor hears from its children: the part of its protocol they may send.
+// (The supervisor is untyped; a child casts its address to this handle, so its sends are
+// checked here.)
+using child_listener_actor = caf::typed_actor<
+    // (kind, id): the transcribe or speaking session is up
+    caf::reacts_to<atoms::ready, std::string, std::string>,
+    // (epoch): the first /say of that reply went out
+    caf::reacts_to<atoms::say_sent, uint64_t>,
+    // (epoch, seq, text, accepted): VoIPBIN accepted the text, or it was given up
+    caf::reacts_to<atoms::said, uint64_t, uint64_t, std::string, bool>,
+    // (epoch, tool call id, content, is_error): a tool's result
+    caf::reacts_to<atoms::tool_result, uint64_t, std::string, std::string, bool>>;
+
+// A child that holds a VoIPBIN session of the call and ends it on request.
+using session_actor = caf::typed_actor<
+    // stop the session, then exit; the supervisor sees the exit
+    caf::reacts_to<atoms::stop>,
+    // its own timers: create the session again after a failure; stop waiting for VoIPBIN
+    caf::reacts_to<atoms::retry>, caf::reacts_to<atoms::deadline>>::extend_with<rest_client_actor>;
+
+// The call's transcribe session (transcribe_actor.cpp). Tells the supervisor
+// (ready_atom, "transcribe", id) once it listens.
+using transcribe_actor = session_actor;
+
+// The call's speaking session (speaking_actor.cpp). Tells the supervisor (ready_atom,
+// "speaking", id), (say_sent_atom, epoch) for a reply's first /say, and (said_atom, epoch, seq,
+// text, accepted) for each text.
+using speaking_actor = caf::typed_actor<
+    // (epoch, seq, text): say it after what is queued; older epochs than the last flush are dropped
+    caf::reacts_to<atoms::say, uint64_t, uint64_t, std::string>,
+    // (epoch, heard_at_ns): barge-in, sent high priority: drop what is queued and cut the speech
+    caf::reacts_to<atoms::flush, uint64_t, int64_t>,
+    // its own timer: ask VoIPBIN again for a session being created
+    caf::reacts_to<atoms::poll>>::extend_with<session_actor>;
+
+// Runs the HTTP tools of agent.tools-file for one call (tool_runner.cpp). Tells the supervisor
+// (tool_result_atom, epoch, call_id, content, is_error), never for a cancelled call.
+using tool_runner_actor = caf::typed_actor<
+    // (epoch, call): send the tool's request
+    caf::reacts_to<atoms::run_tool, uint64_t, tool_call>,
+    // (epoch): abandon the request of that epoch (barge-in), sent high priority
+    caf::reacts_to<atoms::cancel, uint64_t>>::extend_with<rest_client_actor>;
+
+}  // namespace parley
