@@ -285,9 +285,7 @@ bool builtin_enabled(const supervisor_state& st, std::string_view name) {
 }
 
 bool http_tool_named(const supervisor_state& st, const std::string& name) {
-  const auto& tools = st.rt->agent.http_tools;
-  return std::any_of(tools.begin(), tools.end(),
-                     [&](const http_tool& t) { return t.definition.name == name; });
+  return find_http_tool(st.rt->agent.http_tools, name) != nullptr;
 }
 
 void count_tool(supervisor_state& st, const std::string& name, const char* outcome) {
@@ -382,8 +380,6 @@ void start_transfer(supervisor_ptr self) {
   send_rest(*st.rt, self->address(), transfer_tag,
             voipbin::create_transfer(st.call_id, st.rt->agent.transfer_to));
 }
-
-void think(supervisor_ptr self, int64_t event_ns);
 
 int64_t now_ns() {
   return clock_type::now().time_since_epoch().count();

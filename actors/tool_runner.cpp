@@ -30,7 +30,8 @@ std::string cut(std::string text) {
 
 struct running_tool {
   uint64_t epoch = 0;
-  uint64_t tag = 0;  // 0: none
+  uint64_t tag = 0;       // the request in flight; 0: none
+  uint64_t last_tag = 0;  // the newest request's: an answer to an older one is stale
   std::string call_id;
   std::string name;
   net::request_handle handle;
@@ -40,18 +41,14 @@ tool_runner_actor::behavior_type tool_runner(tool_runner_actor::pointer self,
                                              std::shared_ptr<const runtime> rt, std::string call_id,
                                              caf::actor_addr parent) {
   auto now = std::make_shared<running_tool>();
-  auto next_tag = std::make_shared<uint64_t>(0);
   auto answer = [=](uint64_t epoch, const std::string& id, std::string content, bool error) {
     if (auto p = caf::actor_cast<child_listener_actor>(parent))
       self->send(p, atoms::tool_result_v, epoch, id, std::move(content), error);
   };
   return {
       [=](atoms::run_tool, uint64_t epoch, const tool_call& call) {
-        const auto& tools = rt->agent.http_tools;
-        auto tool = std::find_if(tools.begin(), tools.end(),
-                                 [&](const http_tool& t) { return t.definition.name == call.name; });
-        if (tool == tools.end())
-          return answer(epoch, call.id, "error: there is no tool named '" + call.name + "'", true);
+        const auto* tool = find_http_tool(rt->agent.http_tools, call.name);
+        if (!tool) return answer(epoch, call.id, "error: there is no tool named '" + call.name + "'", true);
         auto args = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
         if (args.is_discarded() || !args.is_object())
           return answer(epoch, call.id, "error: the arguments are not a JSON object; nothing was sent", true);
@@ -63,7 +60,7 @@ tool_runner_actor::behavior_type tool_runner(tool_runner_actor::pointer self,
         req.body = nlohmann::json{{"call_id", call_id}, {"arguments", std::move(args)}}.dump(
             -1, ' ', false, nlohmann::json::error_handler_t::replace);
         req.timeout = tool->timeout;
-        *now = running_tool{epoch, ++*next_tag, call.id, call.name, {}};
+        *now = running_tool{epoch, now->last_tag + 1, now->last_tag + 1, call.id, call.name, {}};
         spdlog::info("call {}: tool {} called", call_id, call.name);
         now->handle = send_http(*rt, self->address(), now->tag, std::move(req));
       },

@@ -117,15 +117,22 @@ result<std::vector<config_entry>> parse_config_text(std::string_view text) {
   return entries;
 }
 
-result<std::vector<config_entry>> read_config_file(const std::string& path) {
+result<std::string> read_text_file(const std::string& path, std::string_view kind) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return fail(std::string("cannot open (") + std::strerror(errno) + ")");
-  if (S_ISDIR(st.st_mode)) return fail("is a directory, not a config file");
+  if (S_ISDIR(st.st_mode)) return fail("is a directory, not a " + std::string(kind));
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(std::string("cannot open (") + std::strerror(errno) + ")");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config_text(text.str());
+  if (in.bad()) return fail("cannot be read");
+  return text.str();
+}
+
+result<std::vector<config_entry>> read_config_file(const std::string& path) {
+  auto text = read_text_file(path, "config file");
+  if (!text) return text.error();
+  return parse_config_text(*text);
 }
 
 }  // namespace parley

@@ -22,6 +22,9 @@ struct config_entry {
 result<std::vector<config_entry>> parse_config_text(std::string_view text);
 
 // Reads and parses a file; errors are "cannot open (…)", "is a directory" or "line N: …".
+// The whole text of a file; the error says why it cannot be read ("is a directory, not a
+// <kind>", "cannot open (No such file or directory)").
+result<std::string> read_text_file(const std::string& path, std::string_view kind);
 result<std::vector<config_entry>> read_config_file(const std::string& path);
 
 }  // namespace parley

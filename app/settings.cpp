@@ -1,17 +1,12 @@
 #include "app/settings.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
+#include "app/config_file.hpp"
 #include "protocol/tools.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_resources.hpp"
@@ -88,16 +83,9 @@ std::optional<failure> check_tools(const raw_options& raw, agent_options& agent)
   if (!raw.agent_tools_file.empty()) {
     const auto& path = raw.agent_tools_file;
     auto file_error = [&](const std::string& what) { return bad("agent.tools-file", path + ": " + what); };
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-      return file_error(std::string("cannot open (") + std::strerror(errno) + ")");
-    if (S_ISDIR(st.st_mode)) return file_error("is a directory, not a tools file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return file_error(std::string("cannot open (") + std::strerror(errno) + ")");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return file_error("cannot be read");
-    auto tools = parse_tools_file(text.str(), environment);
+    auto text = read_text_file(path, "tools file");
+    if (!text) return file_error(text.error().message);
+    auto tools = parse_tools_file(*text, environment);
     if (!tools) return file_error(tools.error().message);
     agent.http_tools = std::move(*tools);
   }

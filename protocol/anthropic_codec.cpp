@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "protocol/json_fields.hpp"
 #include "protocol/tool_history.hpp"
 
 namespace parley::anthropic {
@@ -16,16 +17,10 @@ void append(std::string& to, const std::string& text) {
   to += text;
 }
 
-// The string at `key` of an object; empty when absent or not a string (json::value throws).
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 // "type: message" of an error object, or its JSON when it has neither.
 std::string describe_error(const json& err) {
   if (!err.is_object()) return err.dump();
-  auto type = text_of(err, "type"), message = text_of(err, "message");
+  auto type = string_at(err, "type"), message = string_at(err, "message");
   if (type.empty() && message.empty()) return err.dump();
   if (type.empty()) return message;
   if (message.empty()) return type;
@@ -140,11 +135,11 @@ result<reply_delta> parse_stream_event(std::string_view event, std::string_view 
   if (type == "content_block_delta") {
     auto d = j.find("delta");
     if (d == j.end() || !d->is_object()) return fail("content_block_delta has no delta");
-    if (text_of(*d, "type") == "text_delta") {
+    if (string_at(*d, "type") == "text_delta") {
       auto t = d->find("text");
       if (t == d->end() || !t->is_string()) return fail("text_delta has no text");
       out.text = t->get<std::string>();
-    } else if (text_of(*d, "type") == "input_json_delta") {
+    } else if (string_at(*d, "type") == "input_json_delta") {
       auto p = d->find("partial_json");
       if (p == d->end() || !p->is_string()) return fail("input_json_delta has no partial_json");
       out.tool_calls.push_back({block_index(j), {}, {}, p->get<std::string>()});
@@ -153,10 +148,10 @@ result<reply_delta> parse_stream_event(std::string_view event, std::string_view 
   } else if (type == "content_block_start") {
     auto b = j.find("content_block");
     if (b == j.end() || !b->is_object()) return fail("content_block_start has no content_block");
-    if (text_of(*b, "type") == "text")
+    if (string_at(*b, "type") == "text")
       if (auto t = b->find("text"); t != b->end() && t->is_string()) out.text = t->get<std::string>();
-    if (text_of(*b, "type") == "tool_use") {
-      tool_call_delta call{block_index(j), text_of(*b, "id"), text_of(*b, "name"), {}};
+    if (string_at(*b, "type") == "tool_use") {
+      tool_call_delta call{block_index(j), string_at(*b, "id"), string_at(*b, "name"), {}};
       if (auto in = b->find("input"); in != b->end() && in->is_object() && !in->empty())
         call.arguments = in->dump(-1, ' ', false, json::error_handler_t::replace);
       out.tool_calls.push_back(std::move(call));
@@ -179,7 +174,7 @@ result<std::string> parse_message(std::string_view body) {
   std::string text;
   for (const auto& block : *content) {
     if (!block.is_object()) return fail("content block is not an object");
-    if (text_of(block, "type") != "text") continue;
+    if (string_at(block, "type") != "text") continue;
     if (auto t = block.find("text"); t != block.end() && t->is_string()) text += t->get<std::string>();
   }
   return text;

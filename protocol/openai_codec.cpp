@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/json_fields.hpp"
 #include "protocol/tool_history.hpp"
 
 namespace parley::openai {
@@ -15,12 +16,6 @@ json schema_of(const std::string& text) {
   auto j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return {{"type", "object"}, {"properties", json::object()}};
   return j;
-}
-
-// The string at `key` of an object; empty when absent or not a string.
-std::string string_at(const json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 }  // namespace

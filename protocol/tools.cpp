@@ -251,4 +251,10 @@ result<std::vector<http_tool>> parse_tools_file(std::string_view text, const env
   return tools;
 }
 
+const http_tool* find_http_tool(const std::vector<http_tool>& tools, std::string_view name) {
+  for (const auto& t : tools)
+    if (t.definition.name == name) return &t;
+  return nullptr;
+}
+
 }  // namespace parley

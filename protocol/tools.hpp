@@ -35,6 +35,9 @@ struct http_tool {
   std::chrono::milliseconds timeout{10000};
 };
 
+// The tool of `tools` named `name`, or nullptr.
+const http_tool* find_http_tool(const std::vector<http_tool>& tools, std::string_view name);
+
 // Looks up an environment variable: nullopt when it is not set.
 using environment_lookup = std::function<std::optional<std::string>(const std::string& name)>;
 

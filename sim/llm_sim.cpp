@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "net/http_server.hpp"
+#include "protocol/json_fields.hpp"
 
 namespace parley::sim {
 
@@ -80,13 +81,6 @@ bool content_empty(const json& content) {
         (b.contains("type") && b["type"] == "text" && content_text(json::array({b})).empty()))
       return true;
   return false;
-}
-
-// The string at `key` of an object; empty when absent or not a string.
-std::string string_at(const json& object, const char* key) {
-  if (!object.is_object()) return {};
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
 std::string joined(const std::vector<std::string>& ids) {
@@ -449,7 +443,6 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   // Records an accepted request and takes the fault it gets, if any.
   std::optional<llm_fault> record(const net::server_request& req) {
     std::lock_guard lock{mutex};
-    bodies.push_back(req.body);
     llm_request r{req.path(), {}, req.body};
     for (const auto& h : req.headers) {
       std::string name = h.name;
@@ -619,7 +612,6 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   llm_sim_options opts;
   std::shared_ptr<net::http_server> server;
   mutable std::mutex mutex;
-  std::vector<std::string> bodies;
   std::vector<llm_request> received;
   std::deque<llm_fault> faults;
   std::vector<std::shared_ptr<net::server_reply>> stalled;
@@ -661,7 +653,9 @@ void llm_sim::fail_next(llm_fault fault, int count) {
 
 std::vector<std::string> llm_sim::requests() const {
   std::lock_guard lock{s_->mutex};
-  return s_->bodies;
+  std::vector<std::string> bodies;
+  for (const auto& r : s_->received) bodies.push_back(r.body);
+  return bodies;
 }
 
 std::vector<llm_request> llm_sim::received() const {

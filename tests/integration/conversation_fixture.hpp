@@ -139,6 +139,28 @@ class Conversation : public ::testing::Test {
     return out;
   }
 
+  // The model streams a short first sentence, then a long tail slowly: the first sentence
+  // reaches VoIPBIN while the model is still streaming the rest. `extra` picks the provider.
+  void expect_first_sentence_before_the_stream_ends(std::vector<std::string> extra) {
+    sim::llm_sim_options lo;
+    lo.replies = {"Right away. " +
+                  std::string("one two three four five six seven eight nine ten eleven twelve.")};
+    lo.first_token_delay = std::chrono::milliseconds(20);
+    lo.token_delay = std::chrono::milliseconds(100);
+    extra.push_back("--agent.greeting=\"\"");
+    // The caller waits out the pauses between tokens instead of taking the turn back.
+    start(lo, extra, std::chrono::milliseconds(2000));
+    voipbin->place_call({{"Quick question."}});
+    ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+    auto says = only(voipbin->requests(), "/say");
+    ASSERT_EQ(says.size(), 2u);
+    EXPECT_EQ(says[0].body, json({{"text", "Right away."}}).dump());
+    auto streams = llm->streams();
+    EXPECT_EQ(streams.completed, 1u);
+    EXPECT_LT(says[0].at, streams.last_end);
+    EXPECT_GE(says[1].at, streams.last_end);
+  }
+
   // The texts of every /say, in order.
   std::vector<std::string> said() const {
     std::vector<std::string> texts;

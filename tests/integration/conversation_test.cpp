@@ -101,24 +101,7 @@ TEST_F(Conversation, ThreeTurnsMakeExactlyTheExpectedRestCalls) {
 }
 
 TEST_F(Conversation, FirstSentenceIsSpokenBeforeTheModelFinishes) {
-  sim::llm_sim_options lo;
-  // A short first sentence, then a long tail streamed slowly.
-  lo.replies = {"Right away. " +
-                std::string("one two three four five six seven eight nine ten eleven twelve.")};
-  lo.first_token_delay = std::chrono::milliseconds(20);
-  lo.token_delay = std::chrono::milliseconds(100);
-  // The caller waits out the pauses between tokens instead of taking the turn back.
-  start(lo, {"--agent.greeting=\"\""}, std::chrono::milliseconds(2000));
-  voipbin->place_call({{"Quick question."}});
-  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
-  auto says = only(voipbin->requests(), "/say");
-  ASSERT_EQ(says.size(), 2u);
-  EXPECT_EQ(says[0].body, json({{"text", "Right away."}}).dump());
-  // The first /say reached VoIPBIN while the model was still streaming the rest.
-  auto streams = llm->streams();
-  EXPECT_EQ(streams.completed, 1u);
-  EXPECT_LT(says[0].at, streams.last_end);
-  EXPECT_GE(says[1].at, streams.last_end);
+  expect_first_sentence_before_the_stream_ends({});
 }
 
 TEST_F(Conversation, EchoBrainNeedsNoModel) {
