@@ -26,7 +26,7 @@ result<reply_delta> messages_event(const sse_event& ev) {
 
 }  // namespace
 
-caf::behavior anthropic_brain(caf::event_based_actor* self, brain_context ctx) {
+streaming_brain_actor::behavior_type anthropic_brain(streaming_brain_actor::pointer self, brain_context ctx) {
   return streaming_brain(self, std::move(ctx),
                          {messages_request, messages_event, anthropic::parse_error_message});
 }

@@ -4,6 +4,8 @@
 
 #include <caf/type_id.hpp>
 
+#include "parley/brain_atoms.hpp"  // the brain protocol's, part of the extension API
+
 CAF_BEGIN_TYPE_ID_BLOCK(parley, caf::first_custom_type_id)
 
 // net -> gateway
@@ -18,21 +20,16 @@ CAF_ADD_ATOM(parley, parley::atoms, hangup, "hangup")
 CAF_ADD_ATOM(parley, parley::atoms, hangup_call, "hangup_cl")
 CAF_ADD_ATOM(parley, parley::atoms, route, "route")
 CAF_ADD_ATOM(parley, parley::atoms, transcribe_done, "tr_done")
-// supervisor <-> children
+// supervisor <-> children (the brain's are in parley/brain_atoms.hpp)
 CAF_ADD_ATOM(parley, parley::atoms, ready, "ready")
 CAF_ADD_ATOM(parley, parley::atoms, say, "say")
 CAF_ADD_ATOM(parley, parley::atoms, say_sent, "say_sent")
 CAF_ADD_ATOM(parley, parley::atoms, said, "said")
 CAF_ADD_ATOM(parley, parley::atoms, flush, "flush")
 CAF_ADD_ATOM(parley, parley::atoms, stop, "stop")
-CAF_ADD_ATOM(parley, parley::atoms, think, "think")
-CAF_ADD_ATOM(parley, parley::atoms, cancel, "cancel")
-CAF_ADD_ATOM(parley, parley::atoms, sentence, "sentence")
-CAF_ADD_ATOM(parley, parley::atoms, reply, "reply")
-CAF_ADD_ATOM(parley, parley::atoms, reply_error, "reply_err")
-CAF_ADD_ATOM(parley, parley::atoms, first_token, "first_tok")
-CAF_ADD_ATOM(parley, parley::atoms, llm_written, "llm_wrote")
-CAF_ADD_ATOM(parley, parley::atoms, tool_calls, "tool_calls")
+// plugin brain host: a turn_sink's output; observers: one event of the call
+CAF_ADD_ATOM(parley, parley::atoms, sink, "sink")
+CAF_ADD_ATOM(parley, parley::atoms, call_event, "call_event")
 // supervisor <-> tool runner
 CAF_ADD_ATOM(parley, parley::atoms, run_tool, "run_tool")
 CAF_ADD_ATOM(parley, parley::atoms, tool_result, "tool_res")

@@ -11,6 +11,7 @@
 #include "actors/brain.hpp"
 #include "actors/children.hpp"
 #include "actors/messages.hpp"
+#include "actors/observers.hpp"
 #include "actors/rest_bridge.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/playout_tracker.hpp"
@@ -81,8 +82,9 @@ struct supervisor_state {
   caf::actor_addr gateway;
   transcribe_actor transcribe;
   speaking_actor speaking;
-  caf::actor brain;
-  tool_runner_actor tools;  // the HTTP tools' runner, when agent.tools-file has any
+  plugin::brain_actor brain;
+  tool_runner_actor tools;                     // the HTTP tools' runner, when agent.tools-file has any
+  std::vector<call_observer_actor> observers;  // agent.observers, told every event of the call
   phase now = phase::listening;
   uint64_t epoch = 0;
   uint64_t next_seq = 0;
@@ -186,6 +188,9 @@ void hang_up(supervisor_ptr self) {
 void reply_heard(supervisor_ptr self) {
   auto& st = self->state;
   st.now = phase::listening;
+  if (!st.reply.generated.empty())
+    notify(self, st.observers,
+           {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
   // A resumed reply: now the caller has heard all of it.
   auto& r = st.reply;
   if (!r.heard_before.empty() && r.history_index != none && r.history_index < st.history.size())
@@ -296,17 +301,21 @@ void count_tool(supervisor_state& st, const std::string& name, const char* outco
 }
 
 // Every call the model made gets a result in the history, or the next request is refused.
-void add_tool_result(supervisor_state& st, const tool_call& call, std::string content, bool error) {
+void add_tool_result(supervisor_ptr self, const tool_call& call, std::string content, bool error) {
+  auto& st = self->state;
+  notify(self, st.observers,
+         {plugin::call_event_kind::tool_call, call.arguments, call.name, content, error, st.epoch, 0});
   chat_message m{"tool", std::move(content)};
   m.tool_call_id = call.id;
   m.tool_error = error;
   st.history.push_back(std::move(m));
 }
 
-void refuse_queued(supervisor_state& st, const std::string& why) {
+void refuse_queued(supervisor_ptr self, const std::string& why) {
+  auto& st = self->state;
   for (const auto& c : st.reply.tools_queued) {
     count_tool(st, c.name, "refused");
-    add_tool_result(st, c, "not run: " + why, true);
+    add_tool_result(self, c, "not run: " + why, true);
   }
   st.reply.tools_queued.clear();
 }
@@ -319,11 +328,11 @@ void close_tools(supervisor_ptr self, const std::string& why) {
   if (!r.tool_running.id.empty()) {
     if (st.tools) self->send<caf::message_priority::high>(st.tools, atoms::cancel_v, st.epoch);
     count_tool(st, r.tool_running.name, "cancelled");
-    add_tool_result(st, r.tool_running, "cancelled: " + why + " before it finished; it may have taken effect",
-                    true);
+    add_tool_result(self, r.tool_running,
+                    "cancelled: " + why + " before it finished; it may have taken effect", true);
     r.tool_running = {};
   }
-  refuse_queued(st, why);
+  refuse_queued(self, why);
 }
 
 // The model goes on with the tools' results: what it says is the rest of this reply.
@@ -338,8 +347,8 @@ void end_by_tool(supervisor_ptr self, const tool_call& call) {
   auto& st = self->state;
   auto& r = st.reply;
   count_tool(st, call.name, "ok");
-  add_tool_result(st, call, "ok: the call ends once the caller has heard your goodbye", false);
-  refuse_queued(st, "the call is ending");
+  add_tool_result(self, call, "ok: the call ends once the caller has heard your goodbye", false);
+  refuse_queued(self, "the call is ending");
   spdlog::info("call {}: the agent ends the call", st.call_id);
   r.hangup_after = true;
   if (st.history[r.tool_messages.back()].content.empty() && !st.rt->agent.goodbye.empty()) {
@@ -357,7 +366,7 @@ void end_by_tool(supervisor_ptr self, const tool_call& call) {
 void transfer_by_tool(supervisor_ptr self, const tool_call& call) {
   auto& st = self->state;
   auto& r = st.reply;
-  refuse_queued(st, "the call is being transferred");
+  refuse_queued(self, "the call is being transferred");
   spdlog::info("call {}: the agent transfers the call to {}", st.call_id, st.rt->agent.transfer_to);
   st.transfer_call = call;
   r.transfer_after = true;
@@ -395,13 +404,13 @@ void on_transfer(supervisor_ptr self, const http_reply& r) {
   if (r.ok()) {
     // If the call_hangup never comes, the sessions are stopped anyway.
     spdlog::info("call {}: transferred to {}", st.call_id, st.rt->agent.transfer_to);
-    add_tool_result(st, call, "ok: the caller was transferred; the call has left you", false);
+    add_tool_result(self, call, "ok: the caller was transferred; the call has left you", false);
     self->delayed_send(self, std::chrono::seconds(10), atoms::hangup_v);
     return;
   }
   auto why = r.error.empty() ? "VoIPBIN answered " + std::to_string(r.status) : r.error;
   spdlog::warn("call {}: transfer to {} failed: {}", st.call_id, st.rt->agent.transfer_to, why);
-  add_tool_result(st, call,
+  add_tool_result(self, call,
                   "error: the transfer failed (" + why + "); the caller is still on the line with you", true);
   st.transferring = false;
   if (st.wrapping_up) return;
@@ -421,7 +430,7 @@ void run_tools(supervisor_ptr self) {
     r.tools_queued.pop_front();
     if (r.tools_run >= agent.max_tool_calls) {
       count_tool(st, call.name, "refused");
-      add_tool_result(st, call,
+      add_tool_result(self, call,
                       "not run: this turn already ran " + std::to_string(agent.max_tool_calls) +
                           " tools (agent.max-tool-calls); answer the caller with what you have",
                       true);
@@ -436,7 +445,7 @@ void run_tools(supervisor_ptr self) {
       return;
     }
     count_tool(st, call.name, "refused");
-    add_tool_result(st, call, "error: there is no tool named '" + call.name + "'", true);
+    add_tool_result(self, call, "error: there is no tool named '" + call.name + "'", true);
   }
   continue_reply(self);
 }
@@ -456,7 +465,7 @@ void on_tool_calls(supervisor_ptr self, std::string text, std::vector<tool_call>
   for (auto& c : calls) r.tools_queued.push_back(std::move(c));
   if (!spent) return run_tools(self);
   // It was told this turn's tools are spent and called more: the turn ends here.
-  refuse_queued(st, "this turn already ran its tools (agent.max-tool-calls)");
+  refuse_queued(self, "this turn already ran its tools (agent.max-tool-calls)");
   if (r.generated.empty()) add_to_reply(self, st.rt->agent.error_prompt);
   finish_reply(self);
 }
@@ -465,6 +474,7 @@ void on_tool_calls(supervisor_ptr self, std::string text, std::vector<tool_call>
 void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
   auto& st = self->state;
   spdlog::info("call {}: caller: {}", st.call_id, text);
+  notify(self, st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   st.unanswered_prompts = 0;
   ++st.barge_generation;  // a real turn: the interrupted reply is not resumed
   st.unheard.clear();
@@ -480,6 +490,7 @@ void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) 
   auto& st = self->state;
   if (st.user_index == none || st.user_index >= st.history.size()) return take_turn(self, text, event_ns);
   spdlog::info("call {}: caller went on: {}", st.call_id, text);
+  notify(self, st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   cancel_brain(self);
   close_tools(self, "the caller went on talking");
   drop_reply_message(st);
@@ -549,6 +560,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, event_ns);
   st.rt->stats->bargeins_total.inc();
   spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_said);
+  notify(self, st.observers, {plugin::call_event_kind::barge_in, heard_said, {}, {}, false, st.epoch - 1, 0});
   st.words_since_barge_in = with_words;
   ++st.barge_generation;
   auto timeout = st.rt->agent.false_interruption_timeout;
@@ -628,6 +640,16 @@ void end_call(supervisor_ptr self) {
   st.now = phase::ending;
   ++st.silence_generation;
   spdlog::info("call {}: ended after {} turns", st.call_id, st.turns);
+  notify(self, st.observers,
+         {plugin::call_event_kind::ended,
+          st.transferring  ? "transferred"
+          : st.hangup_sent ? "hung up by the agent"
+                           : "call over",
+          {},
+          {},
+          false,
+          st.epoch,
+          0});
   if (st.brain) self->send<caf::message_priority::high>(st.brain, atoms::cancel_v, st.epoch);
   if (st.transcribe) self->send(st.transcribe, atoms::stop_v);
   if (st.speaking) self->send(st.speaking, atoms::stop_v);
@@ -768,8 +790,12 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   // An adopted call's live speaking session is found and reused by the speaking actor (a new
   // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
-  st.brain = spawn_brain(self, {st.rt, self->address()});
+  st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id});
   if (!st.rt->agent.http_tools.empty()) st.tools = spawn_tool_runner(self, st.rt, st.call_id);
+  st.observers = spawn_observers(self, *st.rt, {st.call_id, st.rt->profile, {}, {}, st.rt->agent.language});
+  notify(
+      self, st.observers,
+      {plugin::call_event_kind::answered, adopt_transcribe_id.empty() ? "" : "adopted", {}, {}, false, 0, 0});
   if (!adopt_transcribe_id.empty()) {
     spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
                  adopt_transcribe_id, live ? "" : " (ended; a new one starts)");
@@ -807,7 +833,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       st.brain = nullptr;
       if (!ending) {
         spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, why);
-        st.brain = spawn_brain(self, {st.rt, self->address()});
+        st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id});
         if (st.reply.generating) speak(self, st.rt->agent.error_prompt);
       }
     } else if (dm.source == st.tools) {
@@ -818,7 +844,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto& r = st.reply;
         if (!r.tool_running.id.empty()) {
           count_tool(st, r.tool_running.name, "error");
-          add_tool_result(st, std::exchange(r.tool_running, {}), "error: the tool failed inside parley",
+          add_tool_result(self, std::exchange(r.tool_running, {}), "error: the tool failed inside parley",
                           true);
           run_tools(self);
         }
@@ -881,6 +907,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto& r = st.reply;
         auto now = clock_type::now();
         if (accepted) {
+          notify(self, st.observers, {plugin::call_event_kind::agent_said, text, {}, {}, false, epoch, 0});
           r.playout.said(text, now);
           if (st.stamps.event != clock_type::time_point{} &&
               st.stamps.first_say_answered == clock_type::time_point{}) {
@@ -924,7 +951,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         // A cancelled tool's result is never given to the model nor spoken.
         if (epoch != st.epoch || st.now == phase::ending || id.empty() || id != r.tool_running.id) return;
         count_tool(st, r.tool_running.name, error ? "error" : "ok");
-        add_tool_result(st, std::exchange(r.tool_running, {}), std::move(content), error);
+        add_tool_result(self, std::exchange(r.tool_running, {}), std::move(content), error);
         run_tools(self);
       },
       [=](atoms::transfer, uint64_t epoch) {

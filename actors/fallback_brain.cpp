@@ -20,9 +20,14 @@ namespace {
 
 enum class source { none, primary, fallback };
 
+// A brain to the supervisor, and the supervisor to its two brains.
+using fallback_actor = plugin::brain_actor::extend_with<plugin::brain_listener_actor>::extend<
+    // (epoch): the primary's first text is late (its own timer)
+    caf::reacts_to<atoms::first_token_late, uint64_t>>;
+
 struct fallback_state {
-  caf::actor primary;
-  caf::actor fallback;
+  plugin::brain_actor primary;
+  plugin::brain_actor fallback;
   source active = source::none;  // whose reply the supervisor gets; none when no turn runs
   uint64_t epoch = 0;
   bool got_token = false;  // the active brain sent text for this epoch
@@ -30,21 +35,23 @@ struct fallback_state {
   chat_history history;    // of the turn, for the fallback
 };
 
-caf::behavior fallback_brain(caf::event_based_actor* self, brain_context ctx) {
+fallback_actor::behavior_type fallback_brain(fallback_actor::pointer self, brain_context ctx) {
   auto st = std::make_shared<fallback_state>();
   auto rt = ctx.rt;
   auto parent = ctx.parent;
   auto& registry = brain_registry::global();
-  st->primary = registry.spawn(self, rt->llm.provider, {rt, self->address()});
+  st->primary = caf::actor_cast<plugin::brain_actor>(
+      registry.spawn(self, rt->llm.provider, {rt, self->address(), ctx.call_id}));
   auto fallback_rt = std::make_shared<const runtime>(with_model(*rt, rt->llm.fallback));
-  st->fallback = registry.spawn(self, fallback_rt->llm.provider, {fallback_rt, self->address()});
+  st->fallback = caf::actor_cast<plugin::brain_actor>(
+      registry.spawn(self, fallback_rt->llm.provider, {fallback_rt, self->address(), ctx.call_id}));
   // A brain that dies takes this one with it: the supervisor restarts it (and its turn fails).
   self->link_to(st->primary);
   self->link_to(st->fallback);
   self->set_down_handler([](caf::down_msg&) {});
 
   auto to_parent = [=](auto... xs) {
-    if (auto p = caf::actor_cast<caf::actor>(parent)) self->send(p, std::move(xs)...);
+    if (auto p = caf::actor_cast<plugin::brain_listener_actor>(parent)) self->send(p, std::move(xs)...);
   };
   // True when the message being handled is the active brain's, about the current turn.
   auto current = [=](uint64_t epoch) {
@@ -94,20 +101,20 @@ caf::behavior fallback_brain(caf::event_based_actor* self, brain_context ctx) {
         st->got_token = true;
         to_parent(atoms::first_token_v, epoch);
       },
-      [=](atoms::sentence, uint64_t epoch, std::string& text) {
+      [=](atoms::sentence, uint64_t epoch, std::string text) {
         if (current(epoch)) to_parent(atoms::sentence_v, epoch, std::move(text));
       },
-      [=](atoms::reply, uint64_t epoch, std::string& text) {
+      [=](atoms::reply, uint64_t epoch, std::string text) {
         if (!current(epoch)) return;
         st->active = source::none;
         to_parent(atoms::reply_v, epoch, std::move(text));
       },
-      [=](atoms::tool_calls, uint64_t epoch, std::string& text, std::vector<tool_call>& calls) {
+      [=](atoms::tool_calls, uint64_t epoch, std::string text, std::vector<tool_call> calls) {
         if (!current(epoch)) return;
         st->active = source::none;
         to_parent(atoms::tool_calls_v, epoch, std::move(text), std::move(calls));
       },
-      [=](atoms::reply_error, uint64_t epoch, std::string& why) {
+      [=](atoms::reply_error, uint64_t epoch, std::string why) {
         if (!current(epoch)) return;
         if (st->active == source::primary && !st->got_token) return switch_over("error", why);
         st->active = source::none;
@@ -118,10 +125,11 @@ caf::behavior fallback_brain(caf::event_based_actor* self, brain_context ctx) {
 
 }  // namespace
 
-caf::actor spawn_brain(caf::event_based_actor* parent, brain_context ctx) {
+plugin::brain_actor spawn_brain(caf::local_actor* parent, brain_context ctx) {
   if (ctx.rt->llm.fallback.provider.empty()) {
     auto provider = ctx.rt->llm.provider;  // not read from ctx while it is moved
-    return brain_registry::global().spawn(parent, provider, std::move(ctx));
+    return caf::actor_cast<plugin::brain_actor>(
+        brain_registry::global().spawn(parent, provider, std::move(ctx)));
   }
   return parent->spawn<caf::monitored>(fallback_brain, std::move(ctx));
 }

@@ -62,4 +62,10 @@ using tool_runner_actor = caf::typed_actor<
     // (epoch): abandon the request of that epoch (barge-in), sent high priority
     caf::reacts_to<atoms::cancel, uint64_t>>::extend_with<rest_client_actor>;
 
+// A call observer's host (observers.cpp): one per observer and call, apart from the call's own
+// actors. It quits after the `ended` event, or when the supervisor is gone.
+using call_observer_actor = caf::typed_actor<
+    // (event): the next event of the call, in order
+    caf::reacts_to<atoms::call_event, plugin::call_event>>;
+
 }  // namespace parley

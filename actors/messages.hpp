@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "parley/observer.hpp"
 #include "protocol/chat.hpp"
 
 namespace parley {
@@ -52,3 +53,13 @@ typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
 }
 
 }  // namespace parley
+
+namespace parley::plugin {
+
+// Found by argument-dependent lookup, so it lives beside the type.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_event& x) {
+  return f(caf::meta::type_name("call_event"), x.kind, x.text, x.tool, x.result, x.error, x.turn, x.unix_ms);
+}
+
+}  // namespace parley::plugin

@@ -26,7 +26,7 @@ result<reply_delta> chat_event(const sse_event& ev) {
 
 }  // namespace
 
-caf::behavior openai_brain(caf::event_based_actor* self, brain_context ctx) {
+streaming_brain_actor::behavior_type openai_brain(streaming_brain_actor::pointer self, brain_context ctx) {
   return streaming_brain(self, std::move(ctx), {chat_request, chat_event, openai::parse_error_message});
 }
 

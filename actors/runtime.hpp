@@ -89,9 +89,11 @@ struct agent_options {
   int max_tool_calls = 5;
   std::string transfer_to;  // transfer_call's address: tel:+E.164 or sip:…
   std::string transfer_message;
+  std::vector<std::string> observers;  // registered call observers, each given every call's events
 };
 
 struct runtime {
+  std::string profile = "default";  // the agent profile these options are
   voipbin_options voipbin;
   llm_options llm;
   agent_options agent;

@@ -12,7 +12,7 @@ namespace parley {
 namespace {
 
 // Hands `text` over sentence by sentence, as a streaming model would.
-void answer(brain_output& out, uint64_t epoch, const std::string& text) {
+void answer(brain_output<plugin::brain_actor::pointer>& out, uint64_t epoch, const std::string& text) {
   out.first_token(epoch);
   sentence_splitter splitter;
   for (auto& s : splitter.feed(text)) out.sentence(epoch, std::move(s));
@@ -22,8 +22,8 @@ void answer(brain_output& out, uint64_t epoch, const std::string& text) {
 
 }  // namespace
 
-caf::behavior script_brain(caf::event_based_actor* self, brain_context ctx) {
-  auto out = std::make_shared<brain_output>(self, ctx.parent);
+plugin::brain_actor::behavior_type script_brain(plugin::brain_actor::pointer self, brain_context ctx) {
+  auto out = std::make_shared<brain_output<plugin::brain_actor::pointer>>(self, ctx.parent);
   auto turn = std::make_shared<std::size_t>(0);
   auto script = ctx.rt->llm.script;
   return {
@@ -35,8 +35,8 @@ caf::behavior script_brain(caf::event_based_actor* self, brain_context ctx) {
   };
 }
 
-caf::behavior echo_brain(caf::event_based_actor* self, brain_context ctx) {
-  auto out = std::make_shared<brain_output>(self, ctx.parent);
+plugin::brain_actor::behavior_type echo_brain(plugin::brain_actor::pointer self, brain_context ctx) {
+  auto out = std::make_shared<brain_output<plugin::brain_actor::pointer>>(self, ctx.parent);
   return {
       [=](atoms::think, uint64_t epoch, const chat_history& history) {
         std::string heard = history.empty() ? std::string{} : history.back().content;

@@ -37,9 +37,10 @@ std::vector<tool_call> finished_calls(std::map<std::size_t, tool_call>& calls, u
 
 }  // namespace
 
-caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, llm_wire wire) {
+streaming_brain_actor::behavior_type streaming_brain(streaming_brain_actor::pointer self, brain_context ctx,
+                                                     llm_wire wire) {
   auto st = std::make_shared<stream_state>();
-  auto out = std::make_shared<brain_output>(self, ctx.parent);
+  auto out = std::make_shared<brain_output<streaming_brain_actor::pointer>>(self, ctx.parent);
   auto rt = ctx.rt;
 
   auto finish = [=] {
@@ -70,7 +71,7 @@ caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, l
         req.headers.push_back({"Accept", "text/event-stream"});
         req.timeout = rt->llm.timeout;
         req.on_written = [parent = ctx.parent, epoch] {
-          if (auto p = caf::actor_cast<caf::actor>(parent))
+          if (auto p = caf::actor_cast<plugin::brain_listener_actor>(parent))
             caf::anon_send(p, atoms::llm_written_v, epoch,
                            int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
         };

@@ -4,13 +4,14 @@
 // as each is complete, cancel by epoch aborting the stream itself. A provider (`openai`,
 // `anthropic`) only says how a turn's request looks and what its events and errors mean.
 
-#include <caf/behavior.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "actors/atoms.hpp"
 #include "actors/brain.hpp"
+#include "actors/messages.hpp"
 #include "net/http_types.hpp"
 #include "protocol/chat.hpp"
 #include "protocol/result.hpp"
@@ -28,6 +29,18 @@ struct llm_wire {
   std::optional<std::string> (*error_message)(std::string_view body);
 };
 
-caf::behavior streaming_brain(caf::event_based_actor* self, brain_context ctx, llm_wire wire);
+// A streaming brain: the brain protocol, and its HTTP stream's pieces (actors/rest_bridge.hpp).
+using streaming_brain_actor = plugin::brain_actor::extend<
+    // (tag, bytes): a piece of the reply's body
+    caf::reacts_to<atoms::chunk, uint64_t, std::string>,
+    // (tag, reply): the stream is over
+    caf::reacts_to<atoms::stream_end, uint64_t, http_reply>>;
+
+streaming_brain_actor::behavior_type streaming_brain(streaming_brain_actor::pointer self, brain_context ctx,
+                                                     llm_wire wire);
+
+// The providers: openai_brain.cpp, anthropic_brain.cpp.
+streaming_brain_actor::behavior_type openai_brain(streaming_brain_actor::pointer self, brain_context ctx);
+streaming_brain_actor::behavior_type anthropic_brain(streaming_brain_actor::pointer self, brain_context ctx);
 
 }  // namespace parley

@@ -9,11 +9,13 @@
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
 #include "actors/gateway.hpp"
+#include "actors/observers.hpp"
 #include "app/admin_routes.hpp"
 #include "app/drain.hpp"
 #include "app/logging.hpp"
 #include "app/option_sources.hpp"
 #include "app/parley_config.hpp"
+#include "app/plugins.hpp"
 #include "app/webhook_register.hpp"
 #include "app/webhook_routes.hpp"
 #include "net/http_client.hpp"
@@ -58,12 +60,16 @@ int run_parley(int argc, char** argv) {
     std::fputs(help_text().c_str(), stdout);
     return 0;
   }
-  auto validated = validate(request->raw, brain_registry::global().names());
+  // Plugins first: the options name their brains and observers.
+  if (auto err = load_plugins(request->raw.agent_plugins)) return config_error(err->message);
+  auto validated =
+      validate(request->raw, brain_registry::global().names(), observer_registry::global().names());
   if (!validated) return config_error(validated.error().message);
   if (request->dump_config) {
     std::fputs(effective_config(request->raw).c_str(), stdout);
     return 0;
   }
+  freeze_registries();
   const settings& s = *validated;
   configure_logging(s.log_level, s.log_json);
   if (command.present) return register_webhook(s, command);

@@ -120,7 +120,8 @@ raw_options with_computed_defaults(raw_options raw) {
   return raw;
 }
 
-result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers) {
+result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers,
+                          const std::vector<std::string>& known_observers) {
   settings s;
   std::string missing;
   auto require = [&](bool given, const char* option, const char* hint) {
@@ -259,6 +260,14 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   s.agent.drain_release = raw.agent_drain_action == "release";
   s.agent.adopt_on_start = raw.agent_adopt_on_start;
   if (auto err = check_tools(raw, s.agent)) return *err;
+  for (const auto& name : raw.agent_observers) {
+    if (std::find(known_observers.begin(), known_observers.end(), name) != known_observers.end()) continue;
+    std::string list;
+    for (const auto& o : known_observers) list += (list.empty() ? "" : ", ") + o;
+    return bad("agent.observers", "unknown observer '" + name + "' (known: " +
+                                      (list.empty() ? "none; load one with agent.plugins" : list) + ")");
+  }
+  s.agent.observers = raw.agent_observers;
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();

@@ -68,6 +68,8 @@ struct raw_options {
   int32_t agent_max_tool_calls = 5;
   std::string agent_transfer_to;
   std::string agent_transfer_message = "Please hold while I transfer you to a colleague.";
+  std::vector<std::string> agent_plugins;    // shared libraries loaded before the rest is checked
+  std::vector<std::string> agent_observers;  // registered call observers each call gets
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";
@@ -108,7 +110,9 @@ raw_options with_computed_defaults(raw_options raw);
 
 // Checks every option, and reads agent.tools-file (its ${NAME} from the environment). The error names the
 // option and what is wrong, in one line, e.g. "voipbin.api-url: unsupported scheme 'ftp'"; every missing
-// required option is named at once, one per line. `known_providers` are the registered brains.
-result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers);
+// required option is named at once, one per line. `known_providers` are the registered brains,
+// `known_observers` the registered call observers.
+result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers,
+                          const std::vector<std::string>& known_observers = {});
 
 }  // namespace parley

@@ -7,11 +7,14 @@
 # (the caller's final transcript written -> first /say received), p50/p99, and parley's own
 # stage histograms (means). Runs twice: with the default agent.barge-in=interim, then with
 # agent.barge-in=final (barge-in on the final transcript only) as the baseline.
-# Usage: bench/bargein.sh [CALLS] [BUILD_DIR]
+# Usage: bench/bargein.sh [CALLS] [BUILD_DIR] [PARLEY_OPTION...]
+# Options after the build directory go to parley in both runs, after the bench's own (a later one
+# wins), e.g. bench/bargein.sh 500 build --scheduler.max-threads=1
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 calls="${1:-100}"
 build="${2:-$root/build}"
+extra=("${@:3}")
 port_sim=28180
 port_llm=28181
 port_admin=29190
@@ -43,7 +46,7 @@ run() {
     --llm.provider=openai --llm.base-url=http://127.0.0.1:$port_llm/v1 --llm.model=sim \
     --agent.greeting='""' --agent.max-calls=100000 --agent.tts-provider=gcp --agent.barge-in="$policy" \
     --voipbin.rate-limit=1000000 --voipbin.rate-burst=1000000 --admin.listen=127.0.0.1:$port_admin \
-    --log.level=warn >"$work/parley.log" 2>&1 &
+    --log.level=warn "${extra[@]}" >"$work/parley.log" 2>&1 &
   local parley=$!
   pids="$parley $sim $llm"
   local sim_rc=0
@@ -56,6 +59,7 @@ run() {
   wait $parley $llm 2>/dev/null || true
 
   echo "agent.barge-in=$policy: $calls calls, each interrupting the first answer 1.2 s into its playout"
+  [ ${#extra[@]} -eq 0 ] || echo "  parley options: ${extra[*]}"
   grep '^voipbin-sim:' "$work/voipbin-sim.log" | sed 's/^voipbin-sim: /  VoIPBIN side: /'
   echo "  parley stages (histogram means):"
   for stage in turn_event_to_llm turn_first_token turn_token_to_say turn_transcript_to_say turn_say_answered bargein_reaction; do

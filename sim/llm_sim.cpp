@@ -36,7 +36,8 @@ std::vector<std::string> tokenize_reply(const std::string& text) {
 namespace {
 
 // The two wire formats llm-sim speaks.
-enum class wire { openai, anthropic };
+// turn: the example webhook brain's service (examples/webhook_brain.cpp): {"text": ...}.
+enum class wire { openai, anthropic, turn };
 
 std::string chunk(const std::string& model, const json& delta, const json& finish) {
   json j{{"id", "chatcmpl-sim"},
@@ -407,6 +408,7 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   void handle(net::server_request req, std::shared_ptr<net::server_reply> reply) {
     auto path = req.path();
     if (path == "/v1/messages") return handle_anthropic(std::move(req), std::move(reply));
+    if (path == "/v1/turn") return handle_turn(std::move(req), std::move(reply));
     if (path != "/v1/chat/completions") return reply->respond(error(404, "unknown path " + path));
     if (req.method != "POST") return reply->respond(error(405, "use POST"));
     if (!opts.api_key.empty() && net::find_header(req.headers, "authorization") != "Bearer " + opts.api_key)
@@ -438,6 +440,20 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     if (fault == llm_fault::http_500)
       return reply->respond(anthropic_error(500, "api_error", "the model is overloaded"));
     answer(wire::anthropic, fault, body, std::move(reply));
+  }
+
+  // A user's own service for the webhook brain: the same scripted replies, as {"text": ...}
+  // after the first-token delay, never streamed, no tools.
+  void handle_turn(net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    if (req.method != "POST") return reply->respond(error(405, "use POST"));
+    auto body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("messages") ||
+        !body["messages"].is_array())
+      return reply->respond(error(400, "body must be a JSON object with messages"));
+    auto fault = record(req);
+    if (fault == llm_fault::http_500) return reply->respond(error(500, "the service is down"));
+    body.erase("stream");
+    answer(wire::turn, fault, body, std::move(reply));
   }
 
   // Records an accepted request and takes the fault it gets, if any.
@@ -517,7 +533,8 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     std::string model =
         body.contains("model") && body["model"].is_string() ? body["model"].get<std::string>() : "sim";
     bool stream = body.contains("stream") && body["stream"].is_boolean() && body["stream"].get<bool>();
-    if (fault == llm_fault::disconnect || fault == llm_fault::error_event || stream) {
+    if (format != wire::turn &&
+        (fault == llm_fault::disconnect || fault == llm_fault::error_event || stream)) {
       auto s = std::make_shared<streamer>(io, format, std::move(reply), model, tokenize_reply(text),
                                           opts.first_token_delay, opts.token_delay);
       if (!calls.empty())
@@ -570,7 +587,9 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
       return;
     }
     json whole;
-    if (format == wire::openai) {
+    if (format == wire::turn) {
+      whole = {{"text", text}};
+    } else if (format == wire::openai) {
       json message{{"role", "assistant"}, {"content", text}};
       if (!calls.empty()) {
         json tool_calls = json::array();

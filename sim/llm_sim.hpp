@@ -1,6 +1,6 @@
 #pragma once
 // llm-sim: an OpenAI-compatible POST /v1/chat/completions and an Anthropic-compatible
-// POST /v1/messages, with the same scripted replies (which may call tools), streamed (SSE) or
+// POST /v1/messages (and POST /v1/turn, the service of examples/webhook_brain), with the same scripted replies (which may call tools), streamed (SSE) or
 // not, configurable first-token and per-token delays and fault injection. Both refuse (400, in
 // the API's error format) the tool histories the real APIs refuse. Records every request (body, and
 // path and headers) so tests can check what the model was shown.

@@ -95,11 +95,16 @@ class Conversation : public ::testing::Test {
   // Starts parley (again) against the running simulators and waits until it is ready: listening,
   // subscribed (with a WebSocket) and, unless agent.adopt-on-start is false, done asking for
   // the live calls it could take over (so that request comes before the test's calls).
+  // "{llm}" in `extra` is llm-sim's address.
   void launch(const std::vector<std::string>& extra, const char* binary = PARLEY_BINARY) {
     admin_port = test::free_port();
     auto args = base_args;
     args.push_back("--admin.listen=127.0.0.1:" + std::to_string(admin_port));
-    args.insert(args.end(), extra.begin(), extra.end());
+    for (auto arg : extra) {
+      if (auto at = arg.find("{llm}"); at != std::string::npos)
+        arg.replace(at, 5, "127.0.0.1:" + std::to_string(llm_port));
+      args.push_back(std::move(arg));
+    }
     auto has = [&](const std::string& arg) {
       return std::find(extra.begin(), extra.end(), arg) != extra.end();
     };

@@ -13,7 +13,7 @@ namespace {
 
 // Answers with the caller's words in capitals, as two sentences.
 caf::behavior shouting_brain(caf::event_based_actor* self, parley::brain_context ctx) {
-  auto out = std::make_shared<parley::brain_output>(self, ctx.parent);
+  auto out = std::make_shared<parley::brain_output<caf::event_based_actor*>>(self, ctx.parent);
   return {
       [=](parley::atoms::think, uint64_t epoch, const parley::chat_history& history) {
         std::string heard = history.back().content;

@@ -8,6 +8,7 @@
 #include "actors/atoms.hpp"
 #include "actors/brain.hpp"
 #include "actors/messages.hpp"
+#include "actors/streaming_brain.hpp"
 #include "net/http_client.hpp"
 #include "net/io_runtime.hpp"
 #include "net/tls_context.hpp"
@@ -41,7 +42,9 @@ class BrainTest : public ::testing::Test {
     io.stop();
   }
 
-  caf::actor spawn_brain() { return sys.spawn(openai_brain, brain_context{rt, self->address()}); }
+  caf::actor spawn_brain() {
+    return caf::actor_cast<caf::actor>(sys.spawn(openai_brain, brain_context{rt, self->address(), "call-1"}));
+  }
 
   net::io_runtime io{1};
   metrics stats;

@@ -1,0 +1,44 @@
+// A plugin with a CAF actor brain (parley/actor_brain.hpp), `backwards`: it answers with the
+// caller's words in reverse order. Also an observer, `thrower`, that throws on every event:
+// the call must not notice.
+
+#include <caf/all.hpp>
+#include <parley/actor_brain.hpp>
+#include <parley/plugin.hpp>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace {
+
+parley::plugin::brain_actor::behavior_type backwards(parley::plugin::brain_actor::pointer self,
+                                                     parley::plugin::actor_brain_context ctx) {
+  return {
+      [self, ctx](parley::atoms::think, uint64_t epoch, const parley::chat_history& history) {
+        std::istringstream in{history.back().content};
+        std::string word, text;
+        while (in >> word) text = word + (text.empty() ? "" : " ") + text;
+        text += ".";
+        self->send(ctx.listener, parley::atoms::first_token_v, epoch);
+        self->send(ctx.listener, parley::atoms::sentence_v, epoch, text);
+        self->send(ctx.listener, parley::atoms::reply_v, epoch, text);
+      },
+      [](parley::atoms::cancel, uint64_t) {},
+  };
+}
+
+class thrower final : public parley::plugin::call_observer {
+ public:
+  void on_event(const parley::plugin::call_event&) override { throw std::runtime_error("observer bug"); }
+};
+
+void register_all(parley::plugin::registry& r) {
+  r.add_actor_brain("backwards", {[](caf::actor_system& sys, parley::plugin::actor_brain_context ctx) {
+                      return sys.spawn(backwards, std::move(ctx));
+                    }});
+  r.add_observer("thrower", [](const parley::plugin::call_info&) { return std::make_unique<thrower>(); });
+}
+
+}  // namespace
+
+PARLEY_PLUGIN(register_all)
