@@ -85,6 +85,7 @@ std::string metrics::render() const {
   auth_failures_total.render(out, "parley_auth_failures_total");
   llm_fallbacks_total.render(out, "parley_llm_fallbacks_total");
   tool_calls_total.render(out, "parley_tool_calls_total");
+  profile_calls_total.render(out, "parley_profile_calls_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
   turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
   turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");
