@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <algorithm>
 #include <caf/all.hpp>
+#include <chrono>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,6 +14,7 @@
 #include "actors/call_supervisor.hpp"
 #include "actors/messages.hpp"
 #include "actors/rest_bridge.hpp"
+#include "protocol/call_profiles.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/readiness.hpp"
 #include "protocol/turn_policy.hpp"
@@ -55,12 +58,56 @@ class recent_set {
   std::deque<std::string> order_;
 };
 
+// A call's variables from a call_variables webhook (docs/configuration.md#profiles), kept until
+// the call ends, for at most `ttl`, and for at most `capacity` calls (the oldest go first).
+class call_variable_store {
+ public:
+  static constexpr std::size_t capacity = 10000;
+  static constexpr std::chrono::minutes ttl{5};
+  using clock = std::chrono::steady_clock;
+
+  void put(const std::string& call_id, std::map<std::string, std::string> vars, clock::time_point now) {
+    expire(now);
+    auto [it, fresh] = vars_.insert_or_assign(call_id, std::move(vars));
+    if (fresh) order_.push_back({call_id, now});
+    while (vars_.size() > capacity) pop_front();
+  }
+  const std::map<std::string, std::string>* find(const std::string& call_id) const {
+    auto it = vars_.find(call_id);
+    return it == vars_.end() ? nullptr : &it->second;
+  }
+  void erase(const std::string& call_id) { vars_.erase(call_id); }  // its order entry expires later
+  void expire(clock::time_point now) {
+    while (!order_.empty() && now - order_.front().second > ttl) pop_front();
+  }
+
+ private:
+  void pop_front() {
+    vars_.erase(order_.front().first);
+    order_.pop_front();
+  }
+  std::unordered_map<std::string, std::map<std::string, std::string>> vars_;
+  std::deque<std::pair<std::string, clock::time_point>> order_;
+};
+
 struct gateway_state {
   static inline const char* name = "gateway";
   std::shared_ptr<const runtime> rt;
-  std::unordered_map<std::string, caf::actor> calls;             // call id -> supervisor
-  std::unordered_map<caf::actor_addr, std::string> call_of;      // supervisor -> call id
-  std::unordered_map<std::string, std::string> transcribe_call;  // transcribe id -> call id
+  // Agent profiles (docs/configuration.md#profiles): each one's rules and runtime, in order.
+  std::vector<profiles::rule> profile_rules;
+  std::vector<std::shared_ptr<const runtime>> profile_rt;
+  call_variable_store variables;
+  // Calls that reached `progressing` and wait (agent.variables-wait) for their variables.
+  struct waiting_call {
+    profiles::call_facts facts;
+    std::string transcribe_id;
+    bool live = true;
+  };
+  std::unordered_map<std::string, waiting_call> waiting;
+  std::unordered_map<std::string, profiles::call_facts> listed_facts;  // reconcile: from GET /calls
+  std::unordered_map<std::string, caf::actor> calls;                   // call id -> supervisor
+  std::unordered_map<caf::actor_addr, std::string> call_of;            // supervisor -> call id
+  std::unordered_map<std::string, std::string> transcribe_call;        // transcribe id -> call id
   recent_set seen{8192};
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
@@ -107,7 +154,8 @@ void log_rejected(gateway_state& st, const std::string& reason, std::size_t byte
 // earlier process served the call: its supervisor rebuilds the conversation from that
 // transcription and adopts it if it is `live`, or starts a new one if it ended (a call released
 // by a draining parley) (DESIGN §8).
-void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live = true) {
+void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
+           profiles::call_facts facts) {
   auto& st = self->state;
   if (st.calls.count(call_id) || st.shutting_down) return;
   if (st.draining) {  // another parley takes it
@@ -124,7 +172,16 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
     spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", call_id, st.rt->agent.max_calls);
     return;
   }
-  auto sup = spawn_call_supervisor(self, st.rt, call_id, transcribe_id, live);
+  if (auto vars = st.variables.find(call_id)) facts.variables = *vars;
+  auto chosen = profiles::select(st.profile_rules, facts);
+  const auto& rt = chosen ? st.profile_rt[*chosen] : st.rt;
+  if (!st.profile_rules.empty())
+    spdlog::info("call {}: profile {} (from {} to {}{})", call_id, rt->profile,
+                 facts.source.empty() ? "?" : facts.source,
+                 facts.destination.empty() ? "?" : facts.destination,
+                 facts.variables.empty() ? "" : ", with call variables");
+  st.rt->stats->profile_calls_total.inc("profile=\"" + rt->profile + "\"");
+  auto sup = spawn_call_supervisor(self, rt, call_id, transcribe_id, live);
   st.call_of[sup.address()] = call_id;
   st.calls.emplace(call_id, std::move(sup));
   if (!transcribe_id.empty()) {
@@ -137,11 +194,57 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
   st.rt->stats->active_calls.add(1);
 }
 
+// Admits the call now, or, when a profile could match it by a call variable that has not come
+// yet, once its call_variables webhook comes or agent.variables-wait has passed (VoIPBIN sends
+// that webhook from the flow before answering, but delivers it on its own goroutine, so it may
+// come after `progressing`).
+void admit_when_known(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id,
+                      bool live, profiles::call_facts facts) {
+  auto& st = self->state;
+  auto wait = st.rt->agent.variables_wait;
+  if (wait.count() > 0 && !st.variables.find(call_id) && !st.calls.count(call_id) &&
+      profiles::variables_matter(st.profile_rules, facts)) {
+    if (st.waiting.emplace(call_id, gateway_state::waiting_call{std::move(facts), transcribe_id, live})
+            .second) {
+      spdlog::debug("call {}: waiting up to {} ms for its call variables", call_id, wait.count());
+      self->delayed_send(self, wait, atoms::deadline_v, call_id);
+    }
+    return;
+  }
+  admit(self, call_id, transcribe_id, live, std::move(facts));
+}
+
+// The call's wait for variables is over (they came, or the deadline passed).
+void admit_waiting(gateway_ptr self, const std::string& call_id) {
+  auto& st = self->state;
+  auto it = self->state.waiting.find(call_id);
+  if (it == st.waiting.end()) return;
+  auto w = std::move(it->second);
+  st.waiting.erase(it);
+  admit(self, call_id, w.transcribe_id, w.live, std::move(w.facts));
+}
+
+void on_call_variables(gateway_ptr self, const std::string& frame) {
+  auto& st = self->state;
+  auto v = profiles::parse_call_variables(frame);
+  if (!v) {
+    st.rt->stats->events_invalid_total.inc();
+    log_rejected(st, v.error().message, frame.size());
+    return;
+  }
+  if (st.ended.contains(v->call_id)) return;
+  spdlog::debug("call {}: {} call variables", v->call_id, v->variables.size());
+  st.variables.put(v->call_id, std::move(v->variables), std::chrono::steady_clock::now());
+  admit_waiting(self, v->call_id);
+}
+
 void on_call(gateway_ptr self, const voipbin::call& c) {
   auto& st = self->state;
-  if (c.status == "progressing") return admit(self, c.id, {});
+  if (c.status == "progressing") return admit_when_known(self, c.id, {}, true, {c.source, c.destination, {}});
   if (c.status == "terminating" || c.status == "canceling" || c.status == "hangup") {
     st.ended.insert(c.id);
+    st.variables.erase(c.id);
+    st.waiting.erase(c.id);
     if (auto it = st.calls.find(c.id); it != st.calls.end()) self->send(it->second, atoms::hangup_v);
   }
 }
@@ -235,9 +338,10 @@ void reconcile(gateway_ptr self, bool startup) {
 
 // A live call this process does not hold. Whether its transcription runs tells whether an
 // earlier process served it (VoIPBIN keeps a call's sessions when their client dies).
-void consider(gateway_ptr self, const std::string& call_id) {
+void consider(gateway_ptr self, const std::string& call_id, profiles::call_facts facts) {
   auto& st = self->state;
   if (st.calls.count(call_id) || st.ended.contains(call_id) || !st.looking.insert(call_id).second) return;
+  st.listed_facts[call_id] = std::move(facts);
   // One page: a call has few transcriptions and the live one is among the newest.
   ask(self, gateway_state::check::call_transcribes, call_id, voipbin::list_transcribes_of(call_id));
 }
@@ -254,7 +358,8 @@ void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
   for (const auto& c : page->items) {
     if (!st.listed.insert(c.id).second) continue;
     fresh = true;
-    if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id) consider(self, c.id);
+    if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id)
+      consider(self, c.id, {c.source, c.destination, {}});
   }
   // Every page: a live call can be anywhere in the customer's history, which has no status
   // filter (voipbin-api.md §4.3). GETs wait behind all other requests in the scheduler, so this
@@ -271,14 +376,21 @@ void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
 void on_call_transcribes(gateway_ptr self, const std::string& call_id, const http_reply& r) {
   auto& st = self->state;
   st.looking.erase(call_id);
-  if (st.calls.count(call_id)) return;  // its progressing event came meanwhile
+  profiles::call_facts facts;  // the profile it had when first answered: same numbers, same rules
+  if (auto f = st.listed_facts.find(call_id); f != st.listed_facts.end()) {
+    facts = std::move(f->second);
+    st.listed_facts.erase(f);
+  }
+  if (st.calls.count(call_id) || st.waiting.count(call_id)) return;  // its progressing event came meanwhile
+  auto chosen = profiles::select(st.profile_rules, facts);
+  auto language = chosen ? st.profile_rt[*chosen]->agent.language : st.rt->agent.language;
   auto page = r.ok() ? voipbin::parse_transcribe_page(r.body)
                      : result<voipbin::page<voipbin::transcribe>>(fail(r.error));
   bool adopt = st.rt->agent.adopt_on_start;
   if (!page) {
     spdlog::warn("call {}: its transcriptions are unknown ({} {}); {}", call_id, r.status,
                  page.error().message, adopt ? "answering it as a new call" : "left alone");
-    if (adopt) admit(self, call_id, {});
+    if (adopt) admit_when_known(self, call_id, {}, true, std::move(facts));
     return;
   }
   const voipbin::transcribe* live = nullptr;
@@ -286,7 +398,7 @@ void on_call_transcribes(gateway_ptr self, const std::string& call_id, const htt
   for (const auto& t : page->items) {
     if (t.reference_id != call_id) continue;
     if (t.status == "progressing") {
-      if (!live || t.language == st.rt->agent.language) live = &t;
+      if (!live || t.language == language) live = &t;
     } else if (!ended) {
       ended = &t;
     }
@@ -300,16 +412,17 @@ void on_call_transcribes(gateway_ptr self, const std::string& call_id, const htt
       return;
     }
     spdlog::info("call {}: taking it over; its transcribe {} ended, a new one starts", call_id, ended->id);
-    return admit(self, call_id, ended->id, false);
+    return admit(self, call_id, ended->id, false, std::move(facts));
   }
-  if (!live) return admit(self, call_id, {});  // nobody served it: missed while parley was away
+  // Nobody served it: missed while parley was away.
+  if (!live) return admit_when_known(self, call_id, {}, true, std::move(facts));
   if (!adopt) {
     spdlog::info("call {}: served before (transcribe {} runs); left alone, agent.adopt-on-start is false",
                  call_id, live->id);
     return;
   }
   spdlog::info("call {}: adopting it; its transcribe {} still runs", call_id, live->id);
-  admit(self, call_id, live->id);
+  admit(self, call_id, live->id, true, std::move(facts));
 }
 
 void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
@@ -323,7 +436,8 @@ void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
     case gateway_state::check::call: {
       auto c = r.ok() ? voipbin::parse_call(r.body) : result<voipbin::call>(fail(""));
       if (c) return on_call(self, *c);
-      if (r.status == 404) on_call(self, voipbin::call{p.id, st.rt->voipbin.customer_id, "hangup", "", ""});
+      if (r.status == 404)
+        on_call(self, voipbin::call{p.id, st.rt->voipbin.customer_id, "hangup", "", "", "", ""});
       return;
     }
     case gateway_state::check::call_list:
@@ -343,6 +457,22 @@ void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
 }
 
 caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
+  // Each profile is its own runtime: the default's with the profile's llm and agent options
+  // (the services shared).
+  for (const auto& p : rt->profiles) {
+    auto mine = std::make_shared<runtime>(*rt);
+    mine->profiles.clear();
+    mine->profile = p.name;
+    mine->llm = p.llm;
+    mine->agent = p.agent;
+    self->state.profile_rules.push_back(p.match);
+    self->state.profile_rt.push_back(std::move(mine));
+  }
+  if (!rt->profiles.empty()) {  // what a call of the default profile is given has none
+    auto base = std::make_shared<runtime>(*rt);
+    base->profiles.clear();
+    rt = std::move(base);
+  }
   self->state.rt = std::move(rt);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -383,6 +513,11 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
         auto& st = self->state;
         auto received_ns = std::chrono::steady_clock::now().time_since_epoch().count();
         st.rt->stats->events_total.inc();
+        if (profiles::is_call_variables(frame) && !st.profile_rules.empty()) {
+          auto j = nlohmann::json::parse(frame, nullptr, false);
+          if (j.is_object() && j.contains("type") && j["type"] == "call_variables")
+            return on_call_variables(self, frame);
+        }
         auto ev = voipbin::classify_frame(frame);
         if (!ev) {
           st.rt->stats->events_invalid_total.inc();
@@ -390,6 +525,13 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
           return;
         }
         on_event(self, *ev, received_ns);
+      },
+      // agent.variables-wait passed for a call waiting for its call variables.
+      [=](atoms::deadline, const std::string& call_id) {
+        if (self->state.waiting.count(call_id))
+          spdlog::info("call {}: no call variables within agent.variables-wait; choosing its profile without",
+                       call_id);
+        admit_waiting(self, call_id);
       },
       [=](atoms::route, const std::string& transcribe_id, const std::string& call_id) {
         auto& st = self->state;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/call_profiles.hpp"
 #include "protocol/tools.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/url.hpp"
@@ -90,6 +91,18 @@ struct agent_options {
   std::string transfer_to;  // transfer_call's address: tel:+E.164 or sip:…
   std::string transfer_message;
   std::vector<std::string> observers;  // registered call observers, each given every call's events
+  // A call no destination profile matches waits this long for its call_variables webhook
+  // when a profile matches by variable (docs/configuration.md#profiles).
+  std::chrono::milliseconds variables_wait{1000};
+};
+
+// An agent profile (docs/configuration.md#profiles): the calls it answers and the per-call
+// options it gives them; everything else is the default's.
+struct agent_profile {
+  std::string name;
+  profiles::rule match;
+  llm_options llm;
+  agent_options agent;
 };
 
 struct runtime {
@@ -103,6 +116,9 @@ struct runtime {
   readiness* ready = nullptr;                      // GET /readyz; outlives every actor, may be unset
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
+  // The agent profiles besides the default (llm and agent above), in configuration order.
+  // Read by the gateway only, which makes each one its own runtime.
+  std::vector<agent_profile> profiles;
 };
 
 // A copy of `rt` whose model is `config` (the services stay shared): what a brain for that

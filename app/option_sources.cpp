@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -33,6 +34,10 @@ std::optional<std::string> unknown_environment() {
     std::string_view var(*e);
     auto name = var.substr(0, var.find('='));
     if (name.rfind("PARLEY_", 0) != 0) continue;
+    if (name.rfind("PARLEY_PROFILES_", 0) == 0)
+      return std::string(name) +
+             ": profiles cannot come from the environment; give them in a config file or as "
+             "--profiles.NAME.<option>=value";
     bool known = false, group_like = false;
     for (const auto& spec : option_table()) {
       auto env = environment_name(spec);
@@ -50,6 +55,59 @@ std::optional<std::string> unknown_environment() {
            " (parley --help lists them)";
   }
   return std::nullopt;
+}
+
+bool profile_name_ok(const std::string& name) {
+  return !name.empty() && name != "default" && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// profiles.NAME.<option> or profiles.NAME.match.<kind> (docs/configuration.md#profiles), from a
+// file or the command line. The value is checked as the option takes it and kept as text: the
+// profile's options are the top-level ones with these applied (settings.cpp).
+std::optional<std::string> set_profile(raw_options& raw, const std::string& name, const std::string& value) {
+  auto rest = name.substr(std::string_view("profiles.").size());
+  auto dot = rest.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == rest.size())
+    return name +
+           ": a profile's option is profiles.NAME.<option> ([profiles.NAME] in a file, then e.g. "
+           "llm.model=...)";
+  auto profile = rest.substr(0, dot), option = rest.substr(dot + 1);
+  if (!profile_name_ok(profile))
+    return name + ": '" + profile + "' is not a profile name (letters, digits, - and _; not 'default')";
+  auto it = std::find_if(raw.profiles.begin(), raw.profiles.end(),
+                         [&](const auto& p) { return p.name == profile; });
+  if (it == raw.profiles.end())
+    it = raw.profiles.insert(raw.profiles.end(), raw_profile{profile, {}, {}, {}, {}});
+  if (option.rfind("match.", 0) == 0) {
+    auto kind = option.substr(6);
+    auto* list = kind == "destination" ? &it->match_destination
+                 : kind == "source"    ? &it->match_source
+                 : kind == "variable"  ? &it->match_variable
+                                       : nullptr;
+    if (!list) return name + ": unknown match rule (match.destination, match.source or match.variable)";
+    if (auto err = parse_list_option(value, *list)) return name + ": " + *err;
+    return std::nullopt;
+  }
+  auto spec = find_option(option);
+  if (!spec) {
+    auto guess = closest_option(option);
+    return name + ": unknown option" +
+           (guess.empty() ? "" : "; did you mean profiles." + profile + "." + guess + "?") +
+           " (parley --help lists them)";
+  }
+  if (!per_profile(option))
+    return name + ": " + option +
+           " cannot be set per profile (it is one for the whole process; set it at the top level)";
+  raw_options scratch;
+  if (auto err = assign(scratch, *spec, value)) return name + ": " + *err;
+  it->overrides.push_back({option, value});
+  return std::nullopt;
+}
+
+bool is_profile_option(const std::string& name) {
+  return name.rfind("profiles.", 0) == 0;
 }
 
 struct assignment {
@@ -74,6 +132,11 @@ result<option_request> read_options(const std::vector<std::string>& args) {
     } else if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
       auto eq = arg.find('=');
       auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      if (is_profile_option(name)) {
+        if (eq == std::string::npos) return fail(name + ": needs a value: --" + name + "=VALUE");
+        command_line.push_back({name, arg.substr(eq + 1)});
+        continue;
+      }
       auto spec = find_option(name);
       if (!spec) return fail(unknown(name));
       if (eq == std::string::npos && !std::holds_alternative<bool raw_options::*>(spec->field))
@@ -91,6 +154,10 @@ result<option_request> read_options(const std::vector<std::string>& args) {
     if (!entries) return fail(path + ": " + entries.error().message);
     for (const auto& e : *entries) {
       auto where = path + ": line " + std::to_string(e.line) + ": ";
+      if (is_profile_option(e.name)) {
+        if (auto err = set_profile(raw, e.name, e.value)) return fail(where + *err);
+        continue;
+      }
       auto spec = find_option(e.name);
       if (!spec) return fail(where + unknown(e.name));
       if (auto err = assign(raw, *spec, e.value)) return fail(where + e.name + ": " + *err);
@@ -105,8 +172,13 @@ result<option_request> read_options(const std::vector<std::string>& args) {
         return fail(std::string(spec.name) + " (from " + env + "): " + *err);
     }
   }
-  for (const auto& a : command_line)
+  for (const auto& a : command_line) {
+    if (is_profile_option(a.name)) {
+      if (auto err = set_profile(raw, a.name, a.value)) return fail(*err);
+      continue;
+    }
     if (auto err = assign(raw, *find_option(a.name), a.value)) return fail(a.name + ": " + *err);
+  }
   return request;
 }
 
@@ -121,6 +193,9 @@ std::string help_text() {
       "order given (key=value under [group]); the environment as PARLEY_GROUP_KEY (e.g.\n"
       "PARLEY_AGENT_SILENCE_TIMEOUT); the command line as --group.key=value.\n"
       "Texts may be quoted (\"...\" or '...'); lists are [\"a\", \"b\"] or a, b.\n"
+      "Agent profiles: [profiles.NAME] groups in a file (or --profiles.NAME.<option>=value) set\n"
+      "llm.* and per-call agent.* options for the calls they match (match.destination,\n"
+      "match.variable, match.source); see docs/configuration.md#profiles.\n"
       "Exit codes: 0 done, 1 stopped by force or failed, 2 bad configuration.\n";
   raw_options defaults;
   std::string group;
@@ -154,6 +229,33 @@ std::string effective_config(const raw_options& given) {
       out += key + "=" + (set ? "<set>" : "<unset>") + "\n";
     } else {
       out += key + "=" + format_option(raw, spec) + "\n";
+    }
+  }
+  // Each profile: its match rules and the options it overrides (the rest are the above).
+  for (const auto& p : raw.profiles) {
+    out += "\n[profiles." + p.name + "]\n";
+    auto list = [](const std::vector<std::string>& items) {
+      raw_options scratch;
+      scratch.agent_tools = items;
+      return format_option(scratch, *find_option("agent.tools"));
+    };
+    if (!p.match_destination.empty()) out += "match.destination=" + list(p.match_destination) + "\n";
+    if (!p.match_variable.empty()) out += "match.variable=" + list(p.match_variable) + "\n";
+    if (!p.match_source.empty()) out += "match.source=" + list(p.match_source) + "\n";
+    std::vector<std::string> shown;  // each option once, with its last value
+    for (auto o = p.overrides.rbegin(); o != p.overrides.rend(); ++o)
+      if (std::find(shown.begin(), shown.end(), o->option) == shown.end()) shown.push_back(o->option);
+    for (const auto& spec : option_table()) {
+      if (std::find(shown.begin(), shown.end(), spec.name) == shown.end()) continue;
+      raw_options scratch;
+      for (const auto& o : p.overrides)
+        if (o.option == spec.name) assign_option(scratch, spec, o.value);
+      if (spec.secret) {
+        bool set = !(scratch.*std::get<std::string raw_options::*>(spec.field)).empty();
+        out += std::string(spec.name) + "=" + (set ? "<set>" : "<unset>") + "\n";
+      } else {
+        out += std::string(spec.name) + "=" + format_option(scratch, spec) + "\n";
+      }
     }
   }
   return out;

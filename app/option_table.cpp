@@ -104,6 +104,8 @@ std::vector<option_spec> make_table() {
       opt("agent.plugins", &r::agent_plugins,
           "plugin libraries (.so) to load at start-up: their brains and observers (docs/extending.md)"),
       opt("agent.observers", &r::agent_observers, "registered call observers that see every call's events"),
+      opt("agent.variables-wait", &r::agent_variables_wait,
+          "seconds a call waits for its call_variables webhook when a profile matches by variable"),
       opt("admin.listen", &r::admin_listen, "address of /healthz, /readyz and /metrics"),
       opt("log.level", &r::log_level, "trace, debug, info, warn, error or off"),
       opt("log.format", &r::log_format, "text or json"),
@@ -268,10 +270,41 @@ std::string closest_option(std::string_view name) {
   return {};
 }
 
+bool per_profile(std::string_view name) {
+  static constexpr std::string_view agent_options[] = {"agent.system-prompt",
+                                                       "agent.greeting",
+                                                       "agent.language",
+                                                       "agent.voice-id",
+                                                       "agent.silence-timeout",
+                                                       "agent.silence-prompt",
+                                                       "agent.silence-max-prompts",
+                                                       "agent.goodbye",
+                                                       "agent.error-prompt",
+                                                       "agent.barge-in",
+                                                       "agent.barge-in-min-words",
+                                                       "agent.backchannels",
+                                                       "agent.false-interruption-timeout",
+                                                       "agent.barge-in-action",
+                                                       "agent.tts-provider",
+                                                       "agent.tools",
+                                                       "agent.tools-file",
+                                                       "agent.max-tool-calls",
+                                                       "agent.transfer-to",
+                                                       "agent.transfer-message",
+                                                       "agent.observers"};
+  if (!find_option(name)) return false;
+  if (name.rfind("llm.", 0) == 0) return true;
+  return std::find(std::begin(agent_options), std::end(agent_options), name) != std::end(agent_options);
+}
+
 std::string environment_name(const option_spec& spec) {
   std::string env = "PARLEY_";
   for (char c : spec.name) env += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(c));
   return env;
+}
+
+std::optional<std::string> parse_list_option(std::string_view text, std::vector<std::string>& out) {
+  return parse_list(text, out);
 }
 
 std::optional<std::string> assign_option(raw_options& raw, const option_spec& spec, std::string_view text) {

@@ -30,6 +30,10 @@ const std::vector<option_spec>& option_table();
 const option_spec* find_option(std::string_view name);
 // The known option closest to a misspelled name (edit distance), or empty when none is close.
 std::string closest_option(std::string_view name);
+// True for the options a [profiles.NAME] group may set: every llm.* option and the agent.*
+// options of one call (prompts, voice, barge-in policy, tools, observers); not the process-wide
+// ones (agent.max-calls, drain, adoption, everything outside llm and agent).
+bool per_profile(std::string_view name);
 // PARLEY_<GROUP>_<KEY>, e.g. PARLEY_AGENT_SILENCE_TIMEOUT for agent.silence-timeout.
 std::string environment_name(const option_spec& spec);
 
@@ -37,6 +41,8 @@ std::string environment_name(const option_spec& spec);
 // backslash escapes, or '…') or bare; whole numbers are decimals too; lists are ["a", "b"] or
 // a, b. Returns what is wrong (without the option name), or nothing.
 std::optional<std::string> assign_option(raw_options& raw, const option_spec& spec, std::string_view text);
+// Reads a list the way list options are read (["a", "b"] or a, b).
+std::optional<std::string> parse_list_option(std::string_view text, std::vector<std::string>& out);
 // The value as an INI file takes it back.
 std::string format_option(const raw_options& raw, const option_spec& spec);
 // "text", "decimal", "integer", "true|false" or "list of texts".

@@ -111,6 +111,7 @@ int run_parley(int argc, char** argv) {
   rt->voipbin = s.voipbin;
   rt->llm = s.llm;
   rt->agent = s.agent;
+  rt->profiles = s.profiles;
   rt->http = &http;
   rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;

@@ -4,9 +4,11 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <optional>
 
 #include "app/config_file.hpp"
+#include "app/option_table.hpp"
 #include "protocol/tools.hpp"
 #include "protocol/turn_policy.hpp"
 #include "protocol/voipbin_resources.hpp"
@@ -107,6 +109,80 @@ std::optional<failure> check_tools(const raw_options& raw, agent_options& agent)
   agent.transfer_to = raw.agent_transfer_to;
   agent.transfer_message = raw.agent_transfer_message;
   return std::nullopt;
+}
+
+// Each line of `lines` prefixed with "profiles.NAME.".
+std::string in_profile(const std::string& profile, const std::string& lines) {
+  std::string out;
+  size_t start = 0;
+  while (start <= lines.size()) {
+    auto end = std::min(lines.find('\n', start), lines.size());
+    out += (out.empty() ? "" : "\n") + ("profiles." + profile + ".") + lines.substr(start, end - start);
+    start = end + 1;
+  }
+  return out;
+}
+
+// The profiles, each checked as the top-level options with its overrides applied; every problem
+// is one line.
+std::string check_profiles(const raw_options& raw, const settings& base,
+                           const std::vector<std::string>& brains, const std::vector<std::string>& observers,
+                           std::vector<agent_profile>& out) {
+  std::string problems;
+  auto problem = [&](const std::string& line) { problems += (problems.empty() ? "" : "\n") + line; };
+  // number or variable -> the profile that claimed it first, per kind
+  std::map<std::string, std::string> claimed[3];
+  for (const auto& p : raw.profiles) {
+    agent_profile profile;
+    profile.name = p.name;
+    std::string prefix = "profiles." + p.name + ".";
+    if (p.match_destination.empty() && p.match_source.empty() && p.match_variable.empty())
+      problem(prefix +
+              "match: the profile matches no call; give match.destination, match.variable or match.source");
+    auto claim = [&](int kind, const char* rule, const std::string& key, const std::string& shown) {
+      auto [it, fresh] = claimed[kind].emplace(key, p.name);
+      if (!fresh && it->second != p.name)
+        problem(prefix + rule + ": " + shown + " is matched by profiles." + it->second +
+                " too (a call must have one profile)");
+    };
+    for (const auto& d : p.match_destination) {
+      if (auto err = profiles::check_target(d)) problem(prefix + "match.destination: " + *err);
+      claim(0, "match.destination", d, "'" + d + "'");
+      profile.match.destinations.push_back(d);
+    }
+    for (const auto& v : p.match_variable) {
+      auto m = profiles::parse_variable_match(v);
+      if (!m) {
+        problem(prefix + "match.variable: " + m.error().message);
+        continue;
+      }
+      claim(1, "match.variable", m->name + "=" + m->value, "'" + v + "'");
+      profile.match.variables.push_back(*m);
+    }
+    if (!p.match_variable.empty() && !base.events_webhook)
+      problem(prefix +
+              "match.variable: call variables arrive by webhook (call_variables); set events.mode to webhook "
+              "or both");
+    for (const auto& src : p.match_source) {
+      if (auto err = profiles::check_target(src)) problem(prefix + "match.source: " + *err);
+      claim(2, "match.source", src, "'" + src + "'");
+      profile.match.sources.push_back(src);
+    }
+    raw_options mine = raw;
+    mine.profiles.clear();
+    for (const auto& o : p.overrides)
+      if (auto spec = find_option(o.option))
+        assign_option(mine, *spec, o.value);  // read_options checked them
+    auto checked = validate(mine, brains, observers);
+    if (!checked) {
+      problem(in_profile(p.name, checked.error().message));
+      continue;
+    }
+    profile.llm = checked->llm;
+    profile.agent = checked->agent;
+    out.push_back(std::move(profile));
+  }
+  return problems;
 }
 
 }  // namespace
@@ -268,6 +344,9 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
                                       (list.empty() ? "none; load one with agent.plugins" : list) + ")");
   }
   s.agent.observers = raw.agent_observers;
+  if (!(raw.agent_variables_wait >= 0))
+    return bad("agent.variables-wait", "must not be negative (0: no wait)");
+  s.agent.variables_wait = millis(raw.agent_variables_wait);
 
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();
@@ -292,6 +371,8 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   if (raw.scheduler_max_threads < 1 || raw.scheduler_max_threads > 1024)
     return bad("scheduler.max-threads", "must be between 1 and 1024");
   s.io_threads = raw.io_threads;
+  if (auto problems = check_profiles(raw, s, known_providers, known_observers, s.profiles); !problems.empty())
+    return fail(problems);
   return s;
 }
 

@@ -13,6 +13,20 @@
 
 namespace parley {
 
+// One [profiles.NAME] group as given: the options it overrides (their text, in the order read;
+// a later one wins) and its match rules.
+struct raw_profile {
+  struct override_text {
+    std::string option;  // an option_table name, e.g. "llm.model"
+    std::string value;   // as written; option_table's rules read it
+  };
+  std::string name;
+  std::vector<override_text> overrides;
+  std::vector<std::string> match_destination;
+  std::vector<std::string> match_source;
+  std::vector<std::string> match_variable;  // "name=value"
+};
+
 // Values exactly as read from the INI file, the command line and the environment.
 struct raw_options {
   std::string voipbin_api_url = "https://api.voipbin.net/v1.0";
@@ -70,6 +84,7 @@ struct raw_options {
   std::string agent_transfer_message = "Please hold while I transfer you to a colleague.";
   std::vector<std::string> agent_plugins;    // shared libraries loaded before the rest is checked
   std::vector<std::string> agent_observers;  // registered call observers each call gets
+  double agent_variables_wait = 1;
   std::string admin_listen = "127.0.0.1:9090";
   std::string log_level = "info";
   std::string log_format = "text";
@@ -77,6 +92,8 @@ struct raw_options {
   // CAF's [scheduler] group, read back after parsing so it is checked like the rest.
   std::string scheduler_policy = "sharing";
   int64_t scheduler_max_threads = std::max(1u, std::thread::hardware_concurrency());
+  // [profiles.NAME] groups, in the order first given (docs/configuration.md#profiles).
+  std::vector<raw_profile> profiles;
 };
 
 struct listen_address {
@@ -98,6 +115,7 @@ struct settings {
   std::string log_level;
   bool log_json = false;
   int io_threads = 1;
+  std::vector<agent_profile> profiles;  // besides the default (llm, agent)
 };
 
 // The API root (with its version) llm.base-url means when it is not set: Anthropic's for the
@@ -111,7 +129,8 @@ raw_options with_computed_defaults(raw_options raw);
 // Checks every option, and reads agent.tools-file (its ${NAME} from the environment). The error names the
 // option and what is wrong, in one line, e.g. "voipbin.api-url: unsupported scheme 'ftp'"; every missing
 // required option is named at once, one per line. `known_providers` are the registered brains,
-// `known_observers` the registered call observers.
+// `known_observers` the registered call observers. Every profile is checked as the top-level
+// options with its overrides; each problem of the profiles is one line, "profiles.NAME.<option>: …".
 result<settings> validate(const raw_options& raw, const std::vector<std::string>& known_providers,
                           const std::vector<std::string>& known_observers = {});
 

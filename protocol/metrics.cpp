@@ -86,6 +86,7 @@ std::string metrics::render() const {
   llm_fallbacks_total.render(out, "parley_llm_fallbacks_total");
   tool_calls_total.render(out, "parley_tool_calls_total");
   observer_errors_total.render(out, "parley_observer_errors_total");
+  profile_calls_total.render(out, "parley_profile_calls_total");
   turn_event_to_llm_seconds.render(out, "parley_turn_event_to_llm_seconds");
   turn_first_token_seconds.render(out, "parley_turn_first_token_seconds");
   turn_token_to_say_seconds.render(out, "parley_turn_token_to_say_seconds");

@@ -81,6 +81,7 @@ struct metrics {
   labelled_counter auth_failures_total;      // source: websocket (upgrade refused) or rest (401 answers)
   labelled_counter tool_calls_total;         // tool, outcome: ok, error, cancelled, refused
   labelled_counter observer_errors_total;    // observer: a call observer threw (the call went on)
+  labelled_counter profile_calls_total;      // profile: the agent profile a call was given ("default")
   histogram turn_event_to_llm_seconds;       // final transcript event received -> LLM request written
   histogram turn_first_token_seconds;        // LLM request written -> first token
   histogram turn_token_to_say_seconds;       // first token -> first /say sent

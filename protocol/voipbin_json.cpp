@@ -13,9 +13,20 @@ std::string str(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+// The `target` of an address object such as the call's "source": {"type":"tel","target":"+1…"}.
+std::string target_of(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return (it != j.end() && it->is_object()) ? str(*it, "target") : std::string{};
+}
+
 call call_from_json(const nlohmann::json& j) {
-  return call{str(j, "id"), str(j, "customer_id"), str(j, "status"), str(j, "direction"),
-              str(j, "hangup_reason")};
+  return call{str(j, "id"),
+              str(j, "customer_id"),
+              str(j, "status"),
+              str(j, "direction"),
+              str(j, "hangup_reason"),
+              target_of(j, "source"),
+              target_of(j, "destination")};
 }
 
 transcribe transcribe_from_json(const nlohmann::json& j) {

@@ -16,6 +16,8 @@ struct call {
   std::string status;     // dialing, ringing, progressing, terminating, canceling, hangup
   std::string direction;  // incoming, outgoing
   std::string hangup_reason;
+  std::string source;       // source.target: the number (or address) calling
+  std::string destination;  // destination.target: the number called
 };
 
 struct transcribe {

@@ -53,6 +53,9 @@ struct scripted_call {
   // After a transfer of this call: true, the transferee answers (groupcall_progressing with an
   // answer_call_id); false, nobody answers (groupcall_hangup).
   bool transfer_answers = true;
+  // The call's source.target and destination.target (the numbers calling and called).
+  std::string source = "+15550100";
+  std::string destination = "+15550199";
 
   scripted_call() = default;
   scripted_call(std::vector<caller_turn> turns) : utterances(std::move(turns)) {}

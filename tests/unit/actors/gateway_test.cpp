@@ -191,3 +191,67 @@ TEST(VoipbinSim, AnInvalidTopicClosesTheSocket) {
   EXPECT_EQ(vsim.subscribers(), 0u);
   ws->stop();
 }
+
+// Agent profiles: the gateway gives each call the runtime of its profile; a call that only a
+// call variable could match waits for its call_variables webhook, up to agent.variables-wait.
+TEST(Gateway, PicksEachCallsProfileAndWaitsBrieflyForCallVariables) {
+  test::sim_runtime env;
+  auto& stats = env.stats;
+  auto rt = std::make_shared<runtime>(*env.rt);
+  rt->agent.variables_wait = std::chrono::milliseconds(300);
+  agent_profile sales{"sales", {{"+15550111"}, {}, {}}, rt->llm, rt->agent};
+  agent_profile gold{"gold", {{}, {{"tier", "gold"}}, {}}, rt->llm, rt->agent};
+  rt->profiles = {sales, gold};
+  auto frame = [&](const std::string& id, const std::string& status, const std::string& destination) {
+    return json{{"id", id},
+                {"customer_id", customer},
+                {"type", "flow"},
+                {"source", {{"type", "tel"}, {"target", "+15550100"}}},
+                {"destination", {{"type", "tel"}, {"target", destination}}},
+                {"status", status}}
+        .dump();
+  };
+  auto variables = [](const std::string& id, const std::string& tier) {
+    return json{{"type", "call_variables"}, {"data", {{"call_id", id}, {"variables", {{"tier", tier}}}}}}
+        .dump();
+  };
+  auto profile_calls = [&](const std::string& name) {
+    return stats.profile_calls_total.value("profile=\"" + name + "\"");
+  };
+  const std::string a = "0b1c2d3e-4f50-4a6b-8c7d-000000000001", b = "0b1c2d3e-4f50-4a6b-8c7d-000000000002",
+                    c = "0b1c2d3e-4f50-4a6b-8c7d-000000000003", d = "0b1c2d3e-4f50-4a6b-8c7d-000000000004";
+  {
+    caf::actor_system sys{test::test_config()};
+    auto gw = spawn_gateway(sys, rt);
+    auto calls = [&] {
+      caf::scoped_actor self{sys};
+      std::vector<std::string> out;
+      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
+          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    // Matched by the number called: taken at once, however long the wait would be.
+    caf::anon_send(gw, atoms::frame_v, frame(a, "progressing", "+15550111"));
+    EXPECT_TRUE(test::eventually([&] { return profile_calls("sales") == 1; }));
+    // Variables first, then the call: gold at once.
+    caf::anon_send(gw, atoms::frame_v, variables(b, "gold"));
+    caf::anon_send(gw, atoms::frame_v, frame(b, "progressing", "+15550177"));
+    EXPECT_TRUE(test::eventually([&] { return profile_calls("gold") == 1; }));
+    // The call first: it waits; the variables end the wait.
+    caf::anon_send(gw, atoms::frame_v, frame(c, "progressing", "+15550177"));
+    EXPECT_TRUE(test::eventually([&] { return stats.events_total.value() == 4; }));
+    EXPECT_EQ(calls(), (std::vector<std::string>{a, b}));
+    caf::anon_send(gw, atoms::frame_v, variables(c, "gold"));
+    EXPECT_TRUE(test::eventually([&] { return profile_calls("gold") == 2; }));
+    // No variables ever: after the wait, the default.
+    caf::anon_send(gw, atoms::frame_v, frame(d, "progressing", "+15550177"));
+    EXPECT_TRUE(test::eventually([&] { return profile_calls("default") == 1; }));
+    EXPECT_EQ(calls(), (std::vector<std::string>{a, b, c, d}));
+    // A malformed body is counted, never fatal.
+    auto invalid = stats.events_invalid_total.value();
+    caf::anon_send(gw, atoms::frame_v, std::string(R"({"type":"call_variables","data":{"call_id":7}})"));
+    EXPECT_TRUE(test::eventually([&] { return stats.events_invalid_total.value() == invalid + 1; }));
+    caf::anon_send(gw, atoms::shutdown_v);
+  }
+}
