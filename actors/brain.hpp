@@ -42,6 +42,7 @@ struct brain_context {
   std::shared_ptr<const runtime> rt;
   caf::actor_addr parent;  // where the replies go (the call supervisor), held weakly
   std::string call_id;
+  std::string source, destination;  // the call's numbers, when VoIPBIN sent them
 };
 
 // Sends the out-messages of the protocol from the brain `self` (any actor pointer, typed or not)

@@ -79,6 +79,7 @@ struct supervisor_state {
   static inline const char* name = "call-supervisor";
   std::shared_ptr<const runtime> rt;
   std::string call_id;
+  std::string source, destination;  // the call's numbers (targets), when VoIPBIN sent them
   caf::actor_addr gateway;
   transcribe_actor transcribe;
   speaking_actor speaking;
@@ -134,7 +135,7 @@ std::chrono::milliseconds playout_time(const std::string& text) {
   return std::chrono::milliseconds(std::min<std::size_t>(10000, 500 + text.size() * 70));
 }
 
-using supervisor_ptr = caf::stateful_actor<supervisor_state>*;
+using supervisor_ptr = call_supervisor_actor::stateful_pointer<supervisor_state>;
 
 double seconds_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -189,8 +190,7 @@ void reply_heard(supervisor_ptr self) {
   auto& st = self->state;
   st.now = phase::listening;
   if (!st.reply.generated.empty())
-    notify(self, st.observers,
-           {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
+    notify(st.observers, {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
   // A resumed reply: now the caller has heard all of it.
   auto& r = st.reply;
   if (!r.heard_before.empty() && r.history_index != none && r.history_index < st.history.size())
@@ -303,7 +303,7 @@ void count_tool(supervisor_state& st, const std::string& name, const char* outco
 // Every call the model made gets a result in the history, or the next request is refused.
 void add_tool_result(supervisor_ptr self, const tool_call& call, std::string content, bool error) {
   auto& st = self->state;
-  notify(self, st.observers,
+  notify(st.observers,
          {plugin::call_event_kind::tool_call, call.arguments, call.name, content, error, st.epoch, 0});
   chat_message m{"tool", std::move(content)};
   m.tool_call_id = call.id;
@@ -474,7 +474,7 @@ void on_tool_calls(supervisor_ptr self, std::string text, std::vector<tool_call>
 void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
   auto& st = self->state;
   spdlog::info("call {}: caller: {}", st.call_id, text);
-  notify(self, st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
+  notify(st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   st.unanswered_prompts = 0;
   ++st.barge_generation;  // a real turn: the interrupted reply is not resumed
   st.unheard.clear();
@@ -490,7 +490,7 @@ void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) 
   auto& st = self->state;
   if (st.user_index == none || st.user_index >= st.history.size()) return take_turn(self, text, event_ns);
   spdlog::info("call {}: caller went on: {}", st.call_id, text);
-  notify(self, st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
+  notify(st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   cancel_brain(self);
   close_tools(self, "the caller went on talking");
   drop_reply_message(st);
@@ -560,7 +560,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, event_ns);
   st.rt->stats->bargeins_total.inc();
   spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_said);
-  notify(self, st.observers, {plugin::call_event_kind::barge_in, heard_said, {}, {}, false, st.epoch - 1, 0});
+  notify(st.observers, {plugin::call_event_kind::barge_in, heard_said, {}, {}, false, st.epoch - 1, 0});
   st.words_since_barge_in = with_words;
   ++st.barge_generation;
   auto timeout = st.rt->agent.false_interruption_timeout;
@@ -640,16 +640,15 @@ void end_call(supervisor_ptr self) {
   st.now = phase::ending;
   ++st.silence_generation;
   spdlog::info("call {}: ended after {} turns", st.call_id, st.turns);
-  notify(self, st.observers,
-         {plugin::call_event_kind::ended,
-          st.transferring  ? "transferred"
-          : st.hangup_sent ? "hung up by the agent"
-                           : "call over",
-          {},
-          {},
-          false,
-          st.epoch,
-          0});
+  notify(st.observers, {plugin::call_event_kind::ended,
+                        st.transferring  ? "transferred"
+                        : st.hangup_sent ? "hung up by the agent"
+                                         : "call over",
+                        {},
+                        {},
+                        false,
+                        st.epoch,
+                        0});
   if (st.brain) self->send<caf::message_priority::high>(st.brain, atoms::cancel_v, st.epoch);
   if (st.transcribe) self->send(st.transcribe, atoms::stop_v);
   if (st.speaking) self->send(st.speaking, atoms::stop_v);
@@ -777,11 +776,15 @@ bool children_gone(const supervisor_state& st) {
   return !st.transcribe && !st.speaking && !st.brain && !st.tools;
 }
 
-caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt, std::string call_id,
-                              caf::actor_addr gateway, std::string adopt_transcribe_id, bool live) {
+call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime> rt,
+                                                     std::string call_id, profiles::call_facts facts,
+                                                     caf::actor_addr gateway, std::string adopt_transcribe_id,
+                                                     bool live) {
   auto& st = self->state;
   st.rt = std::move(rt);
   st.call_id = std::move(call_id);
+  st.source = std::move(facts.source);
+  st.destination = std::move(facts.destination);
   st.gateway = std::move(gateway);
   if (!st.rt->agent.system_prompt.empty())
     st.history.push_back({"system", st.rt->agent.system_prompt, false});
@@ -790,11 +793,12 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
   // An adopted call's live speaking session is found and reused by the speaking actor (a new
   // one is refused while it lives, voipbin-api.md §4.1).
   st.speaking = spawn_speaking(self, st.rt, st.call_id);
-  st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id});
+  st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id, st.source, st.destination});
   if (!st.rt->agent.http_tools.empty()) st.tools = spawn_tool_runner(self, st.rt, st.call_id);
-  st.observers = spawn_observers(self, *st.rt, {st.call_id, st.rt->profile, {}, {}, st.rt->agent.language});
+  st.observers = spawn_observers(
+      self, *st.rt, {st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language});
   notify(
-      self, st.observers,
+      st.observers,
       {plugin::call_event_kind::answered, adopt_transcribe_id.empty() ? "" : "adopted", {}, {}, false, 0, 0});
   if (!adopt_transcribe_id.empty()) {
     spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
@@ -833,7 +837,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
       st.brain = nullptr;
       if (!ending) {
         spdlog::warn("call {}: brain exited ({}), restarting it", st.call_id, why);
-        st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id});
+        st.brain = spawn_brain(self, {st.rt, self->address(), st.call_id, st.source, st.destination});
         if (st.reply.generating) speak(self, st.rt->agent.error_prompt);
       }
     } else if (dm.source == st.tools) {
@@ -907,7 +911,7 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto& r = st.reply;
         auto now = clock_type::now();
         if (accepted) {
-          notify(self, st.observers, {plugin::call_event_kind::agent_said, text, {}, {}, false, epoch, 0});
+          notify(st.observers, {plugin::call_event_kind::agent_said, text, {}, {}, false, epoch, 0});
           r.playout.said(text, now);
           if (st.stamps.event != clock_type::time_point{} &&
               st.stamps.first_say_answered == clock_type::time_point{}) {
@@ -1003,7 +1007,8 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
         auto& st = self->state;
         if (kind != "transcribe") return;
         st.listening = true;
-        if (auto g = caf::actor_cast<caf::actor>(st.gateway)) self->send(g, atoms::route_v, id, st.call_id);
+        if (auto g = caf::actor_cast<gateway_actor>(st.gateway))
+          self->send(g, atoms::route_v, id, st.call_id);
         greet(self);
       },
       [=](atoms::greet) { greet(self); },
@@ -1037,9 +1042,10 @@ caf::behavior call_supervisor(supervisor_ptr self, std::shared_ptr<const runtime
 
 }  // namespace
 
-caf::actor spawn_call_supervisor(caf::event_based_actor* gateway, std::shared_ptr<const runtime> rt,
-                                 std::string call_id, std::string adopt_transcribe_id, bool live) {
-  return gateway->spawn<caf::monitored>(call_supervisor, std::move(rt), std::move(call_id),
+call_supervisor_actor spawn_call_supervisor(caf::local_actor* gateway, std::shared_ptr<const runtime> rt,
+                                            std::string call_id, profiles::call_facts facts,
+                                            std::string adopt_transcribe_id, bool live) {
+  return gateway->spawn<caf::monitored>(call_supervisor, std::move(rt), std::move(call_id), std::move(facts),
                                         gateway->address(), std::move(adopt_transcribe_id), live);
 }
 

@@ -40,11 +40,12 @@ fallback_actor::behavior_type fallback_brain(fallback_actor::pointer self, brain
   auto rt = ctx.rt;
   auto parent = ctx.parent;
   auto& registry = brain_registry::global();
-  st->primary = caf::actor_cast<plugin::brain_actor>(
-      registry.spawn(self, rt->llm.provider, {rt, self->address(), ctx.call_id}));
+  st->primary = caf::actor_cast<plugin::brain_actor>(registry.spawn(
+      self, rt->llm.provider, {rt, self->address(), ctx.call_id, ctx.source, ctx.destination}));
   auto fallback_rt = std::make_shared<const runtime>(with_model(*rt, rt->llm.fallback));
   st->fallback = caf::actor_cast<plugin::brain_actor>(
-      registry.spawn(self, fallback_rt->llm.provider, {fallback_rt, self->address(), ctx.call_id}));
+      registry.spawn(self, fallback_rt->llm.provider,
+                     {fallback_rt, self->address(), ctx.call_id, ctx.source, ctx.destination}));
   // A brain that dies takes this one with it: the supervisor restarts it (and its turn fails).
   self->link_to(st->primary);
   self->link_to(st->fallback);

@@ -105,7 +105,7 @@ struct gateway_state {
   };
   std::unordered_map<std::string, waiting_call> waiting;
   std::unordered_map<std::string, profiles::call_facts> listed_facts;  // reconcile: from GET /calls
-  std::unordered_map<std::string, caf::actor> calls;                   // call id -> supervisor
+  std::unordered_map<std::string, call_supervisor_actor> calls;        // call id -> supervisor
   std::unordered_map<caf::actor_addr, std::string> call_of;            // supervisor -> call id
   std::unordered_map<std::string, std::string> transcribe_call;        // transcribe id -> call id
   recent_set seen{8192};
@@ -128,7 +128,7 @@ struct gateway_state {
   bool shutting_down = false;
 };
 
-using gateway_ptr = caf::stateful_actor<gateway_state>*;
+using gateway_ptr = gateway_actor::stateful_pointer<gateway_state>;
 
 std::string identity(const voipbin::event& ev) {
   return std::visit(
@@ -181,7 +181,7 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
                  facts.destination.empty() ? "?" : facts.destination,
                  facts.variables.empty() ? "" : ", with call variables");
   st.rt->stats->profile_calls_total.inc("profile=\"" + rt->profile + "\"");
-  auto sup = spawn_call_supervisor(self, rt, call_id, transcribe_id, live);
+  auto sup = spawn_call_supervisor(self, rt, call_id, facts, transcribe_id, live);
   st.call_of[sup.address()] = call_id;
   st.calls.emplace(call_id, std::move(sup));
   if (!transcribe_id.empty()) {
@@ -266,11 +266,11 @@ void on_event(gateway_ptr self, voipbin::event& ev, int64_t received_ns) {
     st.rt->stats->events_duplicate_total.inc();
     return;
   }
-  auto route = [&](const std::string& transcribe_id) -> caf::actor {
+  auto route = [&](const std::string& transcribe_id) -> call_supervisor_actor {
     auto t = st.transcribe_call.find(transcribe_id);
     if (t == st.transcribe_call.end()) return {};
     auto c = st.calls.find(t->second);
-    return c == st.calls.end() ? caf::actor{} : c->second;
+    return c == st.calls.end() ? call_supervisor_actor{} : c->second;
   };
   switch (ev.kind) {
     case voipbin::event_kind::call:
@@ -456,7 +456,7 @@ void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
   }
 }
 
-caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
+gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
   // Each profile is its own runtime: the default's with the profile's llm and agent options
   // (the services shared).
   for (const auto& p : rt->profiles) {
@@ -569,7 +569,7 @@ caf::behavior gateway(gateway_ptr self, std::shared_ptr<const runtime> rt) {
 
 }  // namespace
 
-caf::actor spawn_gateway(caf::actor_system& sys, std::shared_ptr<const runtime> rt) {
+gateway_actor spawn_gateway(caf::actor_system& sys, std::shared_ptr<const runtime> rt) {
   return sys.spawn(gateway, std::move(rt));
 }
 

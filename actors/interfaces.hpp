@@ -1,16 +1,17 @@
 #pragma once
 // Actor protocols declared as CAF typed actors: a message an actor does not accept does not
 // compile. One alias per actor, a comment per handler; shared parts are composed with
-// extend_with. (The gateway, the call supervisor and the brain are still untyped; their
-// protocols are in their headers.)
+// extend_with. The brain's protocol is part of the extension API: parley/actor_brain.hpp.
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
+#include "parley/actor_brain.hpp"
 
 namespace parley {
 
@@ -61,6 +62,59 @@ using tool_runner_actor = caf::typed_actor<
     caf::reacts_to<atoms::run_tool, uint64_t, tool_call>,
     // (epoch): abandon the request of that epoch (barge-in), sent high priority
     caf::reacts_to<atoms::cancel, uint64_t>>::extend_with<rest_client_actor>;
+
+// One per call (call_supervisor.cpp): owns the conversation, the turn epoch and the call's
+// children. The gateway, its children, its brain and its own timers talk to it.
+using call_supervisor_actor = caf::typed_actor<
+    // (event): a speech event or transcript of the call, either direction (DESIGN §4)
+    caf::reacts_to<atoms::voice, voice_event>,
+    // the call is over: stop everything and exit
+    caf::reacts_to<atoms::hangup>,
+    // VoIPBIN ended the transcribe session while the call lives: start a new one
+    caf::reacts_to<atoms::transcribe_done>,
+    // the drain timed out: say agent.drain-message, then hang up or release the call
+    caf::reacts_to<atoms::wrap_up>,
+    // its own timers, each stale unless its epoch or generation is still the current one:
+    // (generation) the caller was silent for agent.silence-timeout
+    caf::reacts_to<atoms::silence, uint64_t>,
+    // (epoch) the reply's playout should be over
+    caf::reacts_to<atoms::play_check, uint64_t>,
+    // (epoch, generation) the caller did not go on: the held answer goes ahead
+    caf::reacts_to<atoms::hold_over, uint64_t, uint64_t>,
+    // (generation) a barge-in brought no words: say the unheard rest again
+    caf::reacts_to<atoms::resume, uint64_t>,
+    // transcription never came: greet anyway
+    caf::reacts_to<atoms::greet>,
+    // (epoch) the transfer message was never confirmed heard: transfer now
+    caf::reacts_to<atoms::transfer, uint64_t>,
+    // a goodbye or wrap-up was never confirmed heard: hang up now
+    caf::reacts_to<atoms::hangup_call>,
+    // the children did not stop in time: exit anyway
+    caf::reacts_to<atoms::deadline>>::extend_with<child_listener_actor>::
+    extend_with<plugin::brain_listener_actor>::extend_with<rest_client_actor>;
+
+// One per process (gateway.cpp): VoIPBIN's events in, each call's supervisor out.
+using gateway_actor = caf::typed_actor<
+    // the WebSocket is connected: subscribe, then reconcile
+    caf::reacts_to<atoms::ws_up>,
+    // start-up without a WebSocket: reconcile
+    caf::reacts_to<atoms::reconcile>,
+    // (why): the WebSocket is gone
+    caf::reacts_to<atoms::ws_down, std::string>,
+    // (text): one frame, a WebSocket text or a webhook body
+    caf::reacts_to<atoms::frame, std::string>,
+    // (transcribe id, call id): from a supervisor, whose transcripts these are
+    caf::reacts_to<atoms::route, std::string, std::string>,
+    // the ids of the calls held
+    caf::replies_to<atoms::calls>::with<std::vector<std::string>>,
+    // SIGTERM: take no new call; exit when the last call ends
+    caf::reacts_to<atoms::drain>,
+    // its own timer: agent.drain-timeout passed, wrap up the calls still live
+    caf::reacts_to<atoms::drain_over>,
+    // end every call now (stop its sessions), then exit
+    caf::reacts_to<atoms::shutdown>,
+    // its own timer: (call id) agent.variables-wait passed for that call
+    caf::reacts_to<atoms::deadline, std::string>>::extend_with<rest_client_actor>;
 
 // A call observer's host (observers.cpp): one per observer and call, apart from the call's own
 // actors. It quits after the `ended` event, or when the supervisor is gone.

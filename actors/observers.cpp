@@ -100,11 +100,10 @@ std::vector<call_observer_actor> spawn_observers(caf::local_actor* supervisor, c
   return out;
 }
 
-void notify(caf::event_based_actor* self, const std::vector<call_observer_actor>& observers,
-            plugin::call_event ev) {
+void notify(const std::vector<call_observer_actor>& observers, plugin::call_event ev) {
   if (observers.empty()) return;
   ev.unix_ms = unix_ms_now();
-  for (const auto& o : observers) self->send(o, atoms::call_event_v, ev);
+  for (const auto& o : observers) caf::anon_send(o, atoms::call_event_v, ev);
 }
 
 }  // namespace parley

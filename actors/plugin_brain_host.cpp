@@ -291,7 +291,7 @@ host_actor::behavior_type plain_host(host_actor::stateful_pointer<host_state> se
 plugin::brain_env brain_env_of(const brain_context& ctx, const std::string& name) {
   const auto& rt = *ctx.rt;
   plugin::brain_env env;
-  env.call = {ctx.call_id, rt.profile, {}, {}, rt.agent.language};
+  env.call = {ctx.call_id, rt.profile, ctx.source, ctx.destination, rt.agent.language};
   env.model = {name, rt.llm.base.origin() + (rt.llm.base.target == "/" ? "" : rt.llm.base.target),
                rt.llm.api_key, rt.llm.model};
   env.system_prompt = rt.agent.system_prompt;

@@ -433,7 +433,7 @@ speaking_actor::behavior_type speaking_behavior(speaking_actor_ptr self, std::sh
 
 }  // namespace
 
-speaking_actor spawn_speaking(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+speaking_actor spawn_speaking(caf::local_actor* parent, std::shared_ptr<const runtime> rt,
                               std::string call_id) {
   return parent->spawn<caf::monitored>(speaking_behavior, std::move(rt), std::move(call_id),
                                        parent->address());

@@ -95,7 +95,7 @@ tool_runner_actor::behavior_type tool_runner(tool_runner_actor::pointer self,
 
 }  // namespace
 
-tool_runner_actor spawn_tool_runner(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+tool_runner_actor spawn_tool_runner(caf::local_actor* parent, std::shared_ptr<const runtime> rt,
                                     std::string call_id) {
   return parent->spawn<caf::monitored>(tool_runner, std::move(rt), std::move(call_id), parent->address());
 }

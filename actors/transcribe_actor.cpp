@@ -123,7 +123,7 @@ transcribe_actor::behavior_type transcribe_behavior(transcribe_actor_ptr self,
 
 }  // namespace
 
-transcribe_actor spawn_transcribe(caf::event_based_actor* parent, std::shared_ptr<const runtime> rt,
+transcribe_actor spawn_transcribe(caf::local_actor* parent, std::shared_ptr<const runtime> rt,
                                   std::string call_id, std::string existing_id) {
   return parent->spawn<caf::monitored>(transcribe_behavior, std::move(rt), std::move(call_id),
                                        parent->address(), std::move(existing_id));

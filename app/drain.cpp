@@ -34,7 +34,7 @@ int next_signal(const sigset_t& signals, std::chrono::milliseconds limit) {
   return sig > 0 ? sig : 0;
 }
 
-int stop_now(const caf::actor& gateway, std::future<void>& gateway_done) {
+int stop_now(const gateway_actor& gateway, std::future<void>& gateway_done) {
   caf::anon_send<caf::message_priority::high>(gateway, atoms::shutdown_v);
   if (gateway_done.wait_for(stop_grace) != std::future_status::ready) {
     spdlog::error("sessions did not stop within {} s; exiting anyway", stop_grace.count());
@@ -54,7 +54,7 @@ sigset_t block_stop_signals() {
   return signals;
 }
 
-int wait_and_drain(const sigset_t& signals, const caf::actor& gateway, std::future<void> gateway_done,
+int wait_and_drain(const sigset_t& signals, const gateway_actor& gateway, std::future<void> gateway_done,
                    readiness& ready, std::chrono::milliseconds drain_timeout) {
   int sig = 0;
   sigwait(&signals, &sig);

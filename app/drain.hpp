@@ -9,6 +9,8 @@
 #include <csignal>
 #include <future>
 
+#include "actors/interfaces.hpp"
+
 namespace parley {
 
 struct readiness;
@@ -19,7 +21,7 @@ sigset_t block_stop_signals();
 
 // Waits for the first signal, then drains until `gateway_done` is ready. Returns the exit
 // code: 0 when every call ended, 1 when the sessions had to be stopped early.
-int wait_and_drain(const sigset_t& signals, const caf::actor& gateway, std::future<void> gateway_done,
+int wait_and_drain(const sigset_t& signals, const gateway_actor& gateway, std::future<void> gateway_done,
                    readiness& ready, std::chrono::milliseconds drain_timeout);
 
 }  // namespace parley

@@ -95,7 +95,7 @@ int run_parley(int argc, char** argv) {
   // Event sources reach the gateway through this weak address, set once it exists.
   auto gateway_addr = std::make_shared<caf::actor_addr>();
   auto to_gateway = [gateway_addr](auto... xs) {
-    if (auto g = caf::actor_cast<caf::actor>(*gateway_addr)) caf::anon_send(g, xs...);
+    if (auto g = caf::actor_cast<gateway_actor>(*gateway_addr)) caf::anon_send(g, xs...);
   };
   std::shared_ptr<net::http_server> webhook;
   if (s.events_webhook) {

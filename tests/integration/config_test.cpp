@@ -15,23 +15,14 @@
 #include <sstream>
 
 #include "process.hpp"
+#include "startup_errors.hpp"
 
 using parley::test::child_process;
+using parley::test::expect_refused;
 
 namespace {
 
 const std::string customer = "--voipbin.customer-id=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f";
-
-// Runs parley with `args`; expects exit 2 and a single line that starts with `prefix`.
-void expect_refused(std::vector<std::string> args, const std::string& prefix) {
-  child_process p(PARLEY_BINARY, args);
-  auto rc = p.wait(std::chrono::seconds(10));
-  ASSERT_TRUE(rc.has_value()) << "parley did not exit";
-  EXPECT_EQ(*rc, 2) << p.output();
-  auto out = p.output();
-  EXPECT_EQ(out.rfind("parley: " + prefix, 0), 0u) << out;
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
-}
 
 // The options `parley --help` lists, as group.key.
 std::vector<std::string> help_options() {

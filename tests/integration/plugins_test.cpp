@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "conversation_fixture.hpp"
+#include "startup_errors.hpp"
 
 using namespace parley;
 using namespace parley::test;
@@ -33,18 +34,10 @@ class Plugins : public Conversation {
   }
 };
 
-// Runs parley with `args`; expects exit 2 and one line that starts with `prefix`.
-void expect_refused(const std::vector<std::string>& extra, const std::string& prefix) {
-  std::vector<std::string> args = {"--voipbin.accesskey=k",
-                                   "--voipbin.customer-id=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  child_process p(PARLEY_BINARY, args);
-  auto rc = p.wait(std::chrono::seconds(10));
-  ASSERT_TRUE(rc.has_value()) << "parley did not exit";
-  EXPECT_EQ(*rc, 2) << p.output();
-  auto out = p.output();
-  EXPECT_EQ(out.rfind("parley: " + prefix, 0), 0u) << out;
-  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+// Runs parley with `extra` and what it needs besides; expects exit 2 and one line.
+void expect_plugin_refused(const std::string& extra, const std::string& prefix) {
+  expect_refused(
+      {"--voipbin.accesskey=k", "--voipbin.customer-id=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f", extra}, prefix);
 }
 
 }  // namespace
@@ -154,20 +147,59 @@ TEST_F(Plugins, AnActorBrainAnswersAndAThrowingObserverBreaksNothing) {
       << test::http_get(admin_port, "/metrics");
 }
 
+// A profile picked by the number called gets a plugin's brain and observer; a call to another
+// number gets the default's (openai, no observer).
+TEST_F(Plugins, AProfileSetsAPluginBrainAndObserver) {
+  auto log = ::testing::TempDir() + "parley-profile-turns-" + std::to_string(::getpid()) + ".log";
+  auto ini = ::testing::TempDir() + "parley-plugin-profiles-" + std::to_string(::getpid()) + ".ini";
+  std::remove(log.c_str());
+  ::setenv("PARLEY_TURN_LOG", log.c_str(), 1);
+  std::ofstream(ini) << "[agent]\nplugins=[\"" ROUTER_BRAIN_PLUGIN "\", \"" TURN_LOG_PLUGIN "\"]\n"
+                     << "[profiles.desk]\nmatch.destination=[\"+15550111\"]\nllm.provider=\"router\"\n"
+                     << "agent.observers=[\"turn-log\"]\n";
+  sim::llm_sim_options lo;
+  lo.replies = {"The model says: {user}"};
+  start(lo, {"--config-file=" + ini});
+  sim::scripted_call desk(std::vector<std::string>{"What are your opening hours?"});
+  desk.destination = "+15550111";
+  voipbin->place_call(desk);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+  sim::scripted_call other(std::vector<std::string>{"What are your opening hours?"});
+  other.destination = "+15550199";
+  voipbin->place_call(other);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 2; })) << parley->output();
+  std::string heard;
+  for (const auto& t : said()) heard += t + " ";
+  EXPECT_NE(heard.find(opening_hours), std::string::npos) << heard;  // the router, from its table
+  EXPECT_NE(heard.find("The model says: What are your opening hours?"), std::string::npos) << heard;
+  EXPECT_EQ(llm->requests().size(), 1u);  // only the default's call asked the model
+  // Only the desk call was observed.
+  ASSERT_TRUE(eventually([&] {
+    auto e = events_in(log);
+    return !e.empty() && e.back().rfind("ended", 0) == 0;
+  })) << parley->output();
+  auto events = events_in(log);
+  EXPECT_EQ(std::count(events.begin(), events.end(), "answered"), 1);
+  EXPECT_NE(std::find(events.begin(), events.end(), "heard " + opening_hours), events.end());
+  std::remove(log.c_str());
+  std::remove(ini.c_str());
+}
+
 TEST(PluginErrors, EachStopsStartUpWithOneLineNamingThePlugin) {
-  expect_refused({"--agent.plugins=/nonexistent/plugin.so"},
-                 "agent.plugins: /nonexistent/plugin.so: no such file");
-  expect_refused({"--agent.plugins=" NO_ENTRY_PLUGIN},
-                 std::string("agent.plugins: ") + NO_ENTRY_PLUGIN + ": has no parley_plugin_entry");
-  expect_refused(
-      {"--agent.plugins=" WRONG_VERSION_PLUGIN},
+  expect_plugin_refused("--agent.plugins=/nonexistent/plugin.so",
+                        "agent.plugins: /nonexistent/plugin.so: no such file");
+  expect_plugin_refused("--agent.plugins=" NO_ENTRY_PLUGIN,
+                        std::string("agent.plugins: ") + NO_ENTRY_PLUGIN + ": has no parley_plugin_entry");
+  expect_plugin_refused(
+      "--agent.plugins=" WRONG_VERSION_PLUGIN,
       std::string("agent.plugins: ") + WRONG_VERSION_PLUGIN + ": built for extension API version 2");
-  expect_refused({"--agent.plugins=" TAKEN_NAME_PLUGIN},
-                 std::string("agent.plugins: ") + TAKEN_NAME_PLUGIN + ": brain 'openai' is registered twice");
-  expect_refused(
-      {"--agent.plugins=" ROUTER_BRAIN_PLUGIN "," ROUTER_BRAIN_PLUGIN},
+  expect_plugin_refused(
+      "--agent.plugins=" TAKEN_NAME_PLUGIN,
+      std::string("agent.plugins: ") + TAKEN_NAME_PLUGIN + ": brain 'openai' is registered twice");
+  expect_plugin_refused(
+      "--agent.plugins=" ROUTER_BRAIN_PLUGIN "," ROUTER_BRAIN_PLUGIN,
       std::string("agent.plugins: ") + ROUTER_BRAIN_PLUGIN + ": brain 'router' is registered twice");
-  expect_refused({"--agent.observers=turn-log"}, "agent.observers: unknown observer 'turn-log'");
+  expect_plugin_refused("--agent.observers=turn-log", "agent.observers: unknown observer 'turn-log'");
 }
 
 // examples/ is a CMake project of its own that needs nothing of parley but include/: what a

@@ -43,7 +43,7 @@ class BrainTest : public ::testing::Test {
   }
 
   caf::actor spawn_brain() {
-    return caf::actor_cast<caf::actor>(sys.spawn(openai_brain, brain_context{rt, self->address(), "call-1"}));
+    return caf::actor_cast<caf::actor>(sys.spawn(openai_brain, brain_context{rt, self->address(), "call-1", {}, {}}));
   }
 
   net::io_runtime io{1};
