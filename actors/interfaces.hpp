@@ -63,6 +63,11 @@ using tool_runner_actor = caf::typed_actor<
     // (epoch): abandon the request of that epoch (barge-in), sent high priority
     caf::reacts_to<atoms::cancel, uint64_t>>::extend_with<rest_client_actor>;
 
+// The brain's protocol is part of the extension API, so a plugin can implement it without
+// parley's internals (parley/actor_brain.hpp); named here with the others.
+using brain_actor = plugin::brain_actor;
+using brain_listener_actor = plugin::brain_listener_actor;
+
 // One per call (call_supervisor.cpp): owns the conversation, the turn epoch and the call's
 // children. The gateway, its children, its brain and its own timers talk to it.
 using call_supervisor_actor = caf::typed_actor<
