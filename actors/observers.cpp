@@ -19,6 +19,10 @@ struct observer_state {
   metrics* stats = nullptr;
   std::unique_ptr<plugin::call_observer> impl;
   bool ended = false;
+  // Only the supervisor holds the observer, and its handles go with it: without this, an
+  // observer whose supervisor ends without `ended` would be destroyed before the down message
+  // that tells it. Released when the observer quits.
+  caf::strong_actor_ptr keep_alive;
 };
 
 // Hands `ev` to the observer; what it throws is logged and counted, and the call goes on.
@@ -59,16 +63,25 @@ call_observer_actor::behavior_type observer_host(call_observer_actor::stateful_p
     self->quit();
     return {[](atoms::call_event, const plugin::call_event&) {}};
   }
-  if (auto sup = caf::actor_cast<caf::actor>(supervisor)) self->monitor(sup);
-  self->set_down_handler([self](caf::down_msg&) {
+  auto supervisor_gone = [self] {
     deliver(self->state,
             {plugin::call_event_kind::ended, "supervisor exited", {}, {}, false, 0, unix_ms_now()});
+    self->state.keep_alive = nullptr;
     self->quit();
-  });
+  };
+  self->set_down_handler([supervisor_gone](caf::down_msg&) { supervisor_gone(); });
+  if (auto sup = caf::actor_cast<caf::actor>(supervisor)) {
+    self->monitor(sup);
+    st.keep_alive = caf::actor_cast<caf::strong_actor_ptr>(self);
+  } else {
+    supervisor_gone();
+  }
   return {
       [self](atoms::call_event, const plugin::call_event& ev) {
         deliver(self->state, ev);
-        if (self->state.ended) self->quit();
+        if (!self->state.ended) return;
+        self->state.keep_alive = nullptr;
+        self->quit();
       },
   };
 }

@@ -126,21 +126,45 @@ TEST_F(Plugins, AnObserverSeesEveryEventOfACallInOrder) {
 }
 
 // A turn the router handed to the model is cut off by the caller: the model's stream is
-// closed before its end.
+// closed before its end (the cancel reaches the brain the turn was handed to), and observers
+// see the barge-in.
 TEST_F(Plugins, ATurnHandedOverIsCancelledByBargeIn) {
+  auto log = ::testing::TempDir() + "parley-bargein-turns-" + std::to_string(::getpid()) + ".log";
+  std::remove(log.c_str());
+  ::setenv("PARLEY_TURN_LOG", log.c_str(), 1);
   sim::llm_sim_options lo;
   lo.replies = {
       "Once upon a time there was a very long story that went on and on. It had many parts. "
-      "It had a middle. It had an end.",
-      "Sure."};
+      "It had a middle. It had an end."};
   lo.first_token_delay = 20ms;
   lo.token_delay = 150ms;
-  start(lo, {"--agent.plugins=" ROUTER_BRAIN_PLUGIN, "--llm.provider=router", "--agent.greeting=\"\""});
-  voipbin->place_call({{sim::caller_turn{"Tell me a story."}, sim::caller_turn{"Stop, thanks.", 600ms}}});
-  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
-  ASSERT_TRUE(eventually([&] { return llm->streams().aborted + llm->streams().completed == 2; }));
+  start(lo, {"--agent.plugins=" ROUTER_BRAIN_PLUGIN "," TURN_LOG_PLUGIN, "--llm.provider=router",
+             "--agent.observers=turn-log", "--agent.greeting=\"\""});
+  // The interruption is a question of the router's table, so nothing else asks the model; the
+  // caller stays on the line until the stream's fate is known.
+  sim::caller_turn bye{"Thanks, bye."};
+  bye.on_cue = true;
+  auto call = voipbin->place_call(
+      {{sim::caller_turn{"Tell me a story."}, sim::caller_turn{"What are your opening hours?", 600ms}, bye}});
+  ASSERT_TRUE(eventually([&] { return llm->streams().aborted + llm->streams().completed == 1; }))
+      << parley->output();
   EXPECT_EQ(llm->streams().aborted, 1u) << parley->output();
+  EXPECT_EQ(llm->requests().size(), 1u);  // no new turn of the model's closed it
+  voipbin->cue(call);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
   EXPECT_EQ(metric("parley_bargeins_total"), 1) << parley->output();
+  ASSERT_TRUE(eventually([&] {
+    auto e = events_in(log);
+    return !e.empty() && e.back().rfind("ended", 0) == 0;
+  })) << parley->output();
+  auto events = events_in(log);
+  auto at = [&](const std::string& prefix) {
+    return std::find_if(events.begin(), events.end(), [&](const auto& e) { return e.rfind(prefix, 0) == 0; });
+  };
+  ASSERT_NE(at("barge_in Once upon a time"), events.end()) << ::testing::PrintToString(events);
+  EXPECT_LT(at("caller_said Tell me a story."), at("barge_in"));
+  EXPECT_LT(at("barge_in"), at("caller_said What are your opening hours?"));
+  std::remove(log.c_str());
 }
 
 // A CAF actor brain from a plugin answers; an observer that throws on every event is counted

@@ -123,7 +123,8 @@ TEST(Profiles, AnUnknownOptionIsRefusedWithASuggestion) {
 
 TEST(Profiles, ProcessWideOptionsCannotBePerProfile) {
   for (const char* option : {"admin.listen", "agent.max-calls", "voipbin.accesskey", "agent.drain-timeout",
-                             "agent.variables-wait", "log.level"}) {
+                             "agent.variables-wait", "log.level", "agent.plugins", "agent.adopt-on-start",
+                             "agent.drain-action", "agent.drain-message", "scheduler.max-threads"}) {
     auto e = error_of("", {std::string("--profiles.sales.") + option + "=1"});
     EXPECT_NE(e.find(std::string("profiles.sales.") + option + ": " + option + " cannot be set per profile"),
               std::string::npos)
