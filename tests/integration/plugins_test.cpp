@@ -218,6 +218,19 @@ TEST_F(Plugins, AProfileSetsAPluginBrainAndObserver) {
   std::remove(ini.c_str());
 }
 
+// A brain that said something cannot hand the turn over: the caller hears the error prompt,
+// not a second answer, and the model is not asked.
+TEST_F(Plugins, AHandOverAfterSpeakingFailsTheTurn) {
+  start({}, {"--agent.plugins=" ACTOR_BRAIN_PLUGIN, "--llm.provider=talk-then-hand-over",
+             "--agent.error-prompt=Sorry, something went wrong."});
+  voipbin->place_call({{"Hello?"}});
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << parley->output();
+  auto texts = said();
+  EXPECT_NE(std::find(texts.begin(), texts.end(), "Sorry, something went wrong."), texts.end())
+      << ::testing::PrintToString(texts);
+  EXPECT_TRUE(llm->requests().empty());
+}
+
 TEST(PluginErrors, EachStopsStartUpWithOneLineNamingThePlugin) {
   expect_plugin_refused("--agent.plugins=/nonexistent/plugin.so",
                         "agent.plugins: /nonexistent/plugin.so: no such file");

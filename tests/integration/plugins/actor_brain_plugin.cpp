@@ -1,6 +1,7 @@
 // A plugin with a CAF actor brain (parley/actor_brain.hpp), `backwards`: it answers with the
 // caller's words in reverse order. Also an observer, `thrower`, that throws on every event:
-// the call must not notice.
+// the call must not notice; and a plain brain, `talk-then-hand-over`, that says something and
+// then hands the turn over, which parley refuses (the caller would hear two answers).
 
 #include <caf/all.hpp>
 #include <parley/actor_brain.hpp>
@@ -32,7 +33,17 @@ class thrower final : public parley::plugin::call_observer {
   void on_event(const parley::plugin::call_event&) override { throw std::runtime_error("observer bug"); }
 };
 
+class talk_then_hand_over final : public parley::plugin::brain {
+ public:
+  void on_turn(const parley::chat_history&, std::shared_ptr<parley::plugin::turn_sink> sink) override {
+    sink->say("Let me think.");
+    sink->hand_over("openai");
+  }
+};
+
 void register_all(parley::plugin::registry& r) {
+  r.add_brain("talk-then-hand-over",
+              [](const parley::plugin::brain_env&) { return std::make_unique<talk_then_hand_over>(); });
   r.add_actor_brain("backwards", {[](caf::actor_system& sys, parley::plugin::actor_brain_context ctx) {
                       return sys.spawn(backwards, std::move(ctx));
                     }});

@@ -69,12 +69,16 @@ TEST(Observers, ACallThatEndsUnannouncedStillEndsForItsObservers) {
   rt.agent.observers = {"test-unannounced"};
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto standin = sys.spawn([&rt](caf::event_based_actor* self) -> caf::behavior {
-    auto observers = spawn_observers(self, rt, {"call-1", "default", "+1555", "+1666", "en-US"});
-    notify(observers, {plugin::call_event_kind::answered, "", {}, {}, false, 0, 0});
-    notify(observers, {plugin::call_event_kind::caller_said, "hello", {}, {}, false, 1, 0});
-    return {[self](int) { self->quit(); }};
-  });
+  // (The runtime goes as an argument: CAF 0.17 binds a null reference for a function actor
+  // spawned without one, which UBSan reports.)
+  auto standin = sys.spawn(
+      [](caf::event_based_actor* self, const runtime* rt) -> caf::behavior {
+        auto observers = spawn_observers(self, *rt, {"call-1", "default", "+1555", "+1666", "en-US"});
+        notify(observers, {plugin::call_event_kind::answered, "", {}, {}, false, 0, 0});
+        notify(observers, {plugin::call_event_kind::caller_said, "hello", {}, {}, false, 1, 0});
+        return {[self](int) { self->quit(); }};
+      },
+      &rt);
   ASSERT_TRUE(log->wait_for(2));
   caf::anon_send(standin, 1);  // it ends without telling its observers
   ASSERT_TRUE(log->wait_for(3)) << ::testing::PrintToString(log->all());
@@ -91,13 +95,15 @@ TEST(Observers, AThrowingObserverIsCountedAndSeesEveryEvent) {
   rt.agent.observers = {"test-thrower"};
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  auto standin = sys.spawn([&rt](caf::event_based_actor* self) -> caf::behavior {
-    auto observers = spawn_observers(self, rt, {"call-2", "default", "", "", "en-US"});
-    notify(observers, {plugin::call_event_kind::answered, "", {}, {}, false, 0, 0});
-    notify(observers, {plugin::call_event_kind::agent_said, "Hi.", {}, {}, false, 0, 0});
-    notify(observers, {plugin::call_event_kind::ended, "call over", {}, {}, false, 0, 0});
-    return {[self](int) { self->quit(); }};
-  });
+  auto standin = sys.spawn(
+      [](caf::event_based_actor* self, const runtime* rt) -> caf::behavior {
+        auto observers = spawn_observers(self, *rt, {"call-2", "default", "", "", "en-US"});
+        notify(observers, {plugin::call_event_kind::answered, "", {}, {}, false, 0, 0});
+        notify(observers, {plugin::call_event_kind::agent_said, "Hi.", {}, {}, false, 0, 0});
+        notify(observers, {plugin::call_event_kind::ended, "call over", {}, {}, false, 0, 0});
+        return {[self](int) { self->quit(); }};
+      },
+      &rt);
   bool all = log->wait_for(3);
   caf::anon_send(standin, 1);
   ASSERT_TRUE(all) << ::testing::PrintToString(log->all());
