@@ -93,29 +93,33 @@ TEST_F(NetTest, WebSocketRefusedUpgradeIsRetried) {
         ++attempts;
         return net::http_response{401, {}, "no"};
       });
-  std::atomic<int> closes{0}, opens{0}, refused_status{0};
-  std::mutex rm;
-  std::string reason;
+  std::atomic<int> opens{0};
   net::ws_options o;
   o.target = parse_url("ws://127.0.0.1:" + std::to_string(server->port()) + "/ws").value();
   o.initial_backoff = std::chrono::milliseconds(20);
   o.max_backoff = std::chrono::milliseconds(40);
   net::ws_callbacks cb;
   cb.on_open = [&] { ++opens; };
-  cb.on_close = [&](const std::string& why, std::chrono::milliseconds) {
-    std::lock_guard lock{rm};
-    reason = why;
-    ++closes;
+  // The io thread may still report a retry while the test ends: what it writes outlives both.
+  auto last = std::make_shared<std::pair<std::mutex, std::string>>();
+  auto close_count = std::make_shared<std::atomic<int>>(0);
+  auto refusal = std::make_shared<std::atomic<int>>(0);
+  cb.on_close = [close_count, last](const std::string& why, std::chrono::milliseconds) {
+    std::lock_guard lock{last->first};
+    last->second = why;
+    ++*close_count;
   };
-  cb.on_refused = [&](int status) { refused_status = status; };
+  cb.on_refused = [refusal](int status) { *refusal = status; };
   auto ws = std::make_shared<net::ws_client>(io.context(), tls, o, cb);
   ws->start();
-  EXPECT_TRUE(eventually([&] { return attempts.load() >= 3 && closes.load() >= 2; }));
+  EXPECT_TRUE(eventually([&] { return attempts.load() >= 3 && close_count->load() >= 2; }));
   EXPECT_EQ(opens.load(), 0);
   // The refusal carries its HTTP status (401: bad credentials), not only "declined".
-  EXPECT_EQ(refused_status.load(), 401);
-  std::lock_guard lock{rm};
-  EXPECT_NE(reason.find("declined with HTTP 401"), std::string::npos) << reason;
+  EXPECT_EQ(refusal->load(), 401);
+  {
+    std::lock_guard lock{last->first};
+    EXPECT_NE(last->second.find("declined with HTTP 401"), std::string::npos) << last->second;
+  }
   ws->stop();
 }
 
