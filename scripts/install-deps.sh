@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   python3 ca-certificates openssl
+  python3-aiohttp  # the benchmark's Python baseline (bench/baseline), run by a test too
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cctype>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -286,6 +287,16 @@ std::vector<std::string> argument_pieces(const std::string& arguments) {
 }
 
 // Sends the tokens of one streamed reply, one timer step at a time, in either wire format.
+// Joins the tokens of the first sentence and the word after it into the first token.
+void merge_first_sentence(std::vector<std::string>& tokens) {
+  std::size_t end = 0;
+  auto ends_sentence = [](const std::string& t) { return !t.empty() && std::strchr(".?!", t.back()); };
+  while (end < tokens.size() && !ends_sentence(tokens[end])) ++end;
+  end = std::min(end + 2, tokens.size());
+  for (std::size_t k = 1; k < end; ++k) tokens[0] += tokens[k];
+  if (end > 1) tokens.erase(tokens.begin() + 1, tokens.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
 struct streamer : std::enable_shared_from_this<streamer> {
   streamer(asio::io_context& io, wire w, std::shared_ptr<net::server_reply> r, std::string model,
            std::vector<std::string> tokens, std::chrono::milliseconds first, std::chrono::milliseconds step)
@@ -352,6 +363,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
       return;
     }
     if (i < tokens.size()) {
+      if (i == 0 && on_first_token) on_first_token();
       if (format == wire::openai)
         reply->write_chunk(chunk(model, {{"content", tokens[i++]}}, nullptr));
       else
@@ -398,6 +410,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
   std::size_t drop_after = 0;   // close the connection after this many tokens (0: never)
   std::size_t error_after = 0;  // send an error event after this many tokens (0: never)
   std::function<void(bool completed)> on_end;
+  std::function<void()> on_first_token;
 };
 
 }  // namespace
@@ -465,7 +478,7 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers[name] = h.value;
     }
-    received.push_back(std::move(r));
+    if (opts.record) received.push_back(std::move(r));
     if (faults.empty()) return std::nullopt;
     auto fault = faults.front();
     faults.pop_front();
@@ -523,6 +536,7 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     std::string text = reply_script.text;
     replace_all(text, "{user}", user);
     replace_all(text, "{tool}", tool);
+    if (opts.on_request) opts.on_request(user);
     std::vector<std::string> ids;
     {
       std::lock_guard lock{mutex};
@@ -535,7 +549,9 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
     bool stream = body.contains("stream") && body["stream"].is_boolean() && body["stream"].get<bool>();
     if (format != wire::turn &&
         (fault == llm_fault::disconnect || fault == llm_fault::error_event || stream)) {
-      auto s = std::make_shared<streamer>(io, format, std::move(reply), model, tokenize_reply(text),
+      auto tokens = tokenize_reply(text);
+      if (opts.first_sentence_at_once) merge_first_sentence(tokens);
+      auto s = std::make_shared<streamer>(io, format, std::move(reply), model, std::move(tokens),
                                           opts.first_token_delay, opts.token_delay);
       if (!calls.empty())
         s->stop_reason = format == wire::openai ? "tool_calls" : "tool_use";
@@ -583,6 +599,7 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
             self->last_stream_end = std::chrono::steady_clock::now();
           }
         };
+      if (opts.on_first_token) s->on_first_token = [f = opts.on_first_token, user] { f(user); };
       s->start();
       return;
     }

@@ -1,12 +1,13 @@
 #pragma once
 // llm-sim: an OpenAI-compatible POST /v1/chat/completions and an Anthropic-compatible
-// POST /v1/messages (and POST /v1/turn, the service of examples/webhook_brain), with the same scripted replies (which may call tools), streamed (SSE) or
-// not, configurable first-token and per-token delays and fault injection. Both refuse (400, in
-// the API's error format) the tool histories the real APIs refuse. Records every request (body, and
-// path and headers) so tests can check what the model was shown.
+// POST /v1/messages (and POST /v1/turn, the service of examples/webhook_brain), with the same scripted
+// replies (which may call tools), streamed (SSE) or not, configurable first-token and per-token delays and
+// fault injection. Both refuse (400, in the API's error format) the tool histories the real APIs refuse.
+// Records every request (body, and path and headers) so tests can check what the model was shown.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -34,6 +35,16 @@ struct llm_sim_options {
   // When set, requests must carry "Authorization: Bearer <key>" (OpenAI) or "x-api-key: <key>"
   // (Anthropic); 401 with the API's error body otherwise.
   std::string api_key;
+  // true: the first streamed token carries the reply's whole first sentence and the next word,
+  // so a client can cut the sentence the moment that token arrives (for timing a client's own
+  // overhead from the first token, without the model's pace in it).
+  bool first_sentence_at_once = false;
+  // For load drivers: false keeps no request (requests() and received() stay empty).
+  bool record = true;
+  // Called on the io thread with the caller's last words of each accepted request, when it is
+  // accepted and when the first token of its streamed reply is written.
+  std::function<void(const std::string& user)> on_request;
+  std::function<void(const std::string& user)> on_first_token;
 };
 
 // What the next request(s) get instead of a good reply, in the wire format of the endpoint

@@ -545,6 +545,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
       if (turn.final) {
         emit_transcript(*t, "in", turn.text, now);
+        if (opts.on_caller_final) opts.on_caller_final(c.id, turn.text);
         c.last_caller_frame = now;
         c.frames.push_back({now, "final", turn.text});
       }
@@ -712,8 +713,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     std::lock_guard lock{mutex};
     auto r = route(req);
     flush_outbox();
-    log.back().status = r.status;
-    log.back().response = r.body;
+    if (opts.record_requests) {
+      log.back().status = r.status;
+      log.back().response = r.body;
+    }
     return r;
   }
 
@@ -728,7 +731,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                          {},
                          clock_type::now(),
                          query_without_credentials(req.target)};
-    log.push_back(rec);
+    if (opts.record_requests) log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
       return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");
@@ -940,6 +943,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                 std::chrono::duration_cast<std::chrono::microseconds>(now - call.last_utterance));
         }
         line(call, "agent:  " + text + timing);
+        if (opts.on_say) opts.on_say(call.id, text);
         if (call.cut_armed) {
           auto v = call.label +
                    ": said after cutting its speech for the caller, before the caller's final "

@@ -135,6 +135,12 @@ struct voipbin_sim_options {
   bool webhook_twice = false;  // deliver each webhook twice (a retried delivery)
   // Called for every line of the conversation ("caller: ..." / "agent: ...").
   std::function<void(const std::string& call_label, const std::string& line)> on_line;
+  // For load drivers, called on the io thread: a caller's final transcript written, a /say
+  // accepted for a live call (both with the call id).
+  std::function<void(const std::string& call_id, const std::string& text)> on_caller_final;
+  std::function<void(const std::string& call_id, const std::string& text)> on_say;
+  // false keeps no request log (requests() stays empty): memory stays flat under load.
+  bool record_requests = true;
 };
 
 struct recorded_request {
