@@ -12,6 +12,7 @@
 #include "actors/observers.hpp"
 #include "app/admin_routes.hpp"
 #include "app/drain.hpp"
+#include "app/fd_limit.hpp"
 #include "app/logging.hpp"
 #include "app/option_sources.hpp"
 #include "app/parley_config.hpp"
@@ -73,6 +74,10 @@ int run_parley(int argc, char** argv) {
   const settings& s = *validated;
   configure_logging(s.log_level, s.log_json);
   if (command.present) return register_webhook(s, command);
+  if (auto fds = raise_fd_limit(); fds.raised())
+    spdlog::info("open files: limit raised from {} to {} (the hard limit)", fds.before, fds.now);
+  else
+    spdlog::info("open files: limit {} (hard limit {})", fds.now, fds.hard);
 
   net::io_runtime io{s.io_threads};
   auto tls = net::make_client_tls_context({s.tls_ca_file});

@@ -1,6 +1,8 @@
 // The whole loop over real loopback sockets: voipbin-sim and llm-sim run in this process,
 // parley runs as its own process, exactly as a user starts it.
 
+#include <sys/resource.h>
+
 #include "conversation_fixture.hpp"
 
 using namespace parley;
@@ -230,4 +232,20 @@ TEST_F(Conversation, ModelUnreachableThenBack) {
   auto says = only(voipbin->requests(), "/say");
   ASSERT_EQ(says.size(), 2u);
   EXPECT_EQ(says[1].body, json({{"text", "Back again."}}).dump());
+}
+
+TEST_F(Conversation, RaisesTheOpenFileLimitToTheHardLimitAndSaysSo) {
+  // parley inherits a soft limit below the hard one, as under many service managers.
+  rlimit mine{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &mine), 0);
+  ASSERT_GT(mine.rlim_max, 512u) << "the test needs a hard limit above 512";
+  rlimit low = mine;
+  low.rlim_cur = 512;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  sim::llm_sim_options lo;
+  start(lo, {"--llm.provider=echo", "--log.level=info"});
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &mine), 0);
+  auto line = "open files: limit raised from 512 to " + std::to_string(mine.rlim_max) + " (the hard limit)";
+  EXPECT_TRUE(eventually([&] { return parley->output().find(line) != std::string::npos; }))
+      << parley->output();
 }
