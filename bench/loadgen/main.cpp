@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/loadgen/rss_trend.hpp"
 #include "bench/loadgen/server_process.hpp"
 #include "bench/loadgen/turn_timings.hpp"
 #include "net/io_runtime.hpp"
@@ -41,6 +42,8 @@ const char* usage =
     "  --first-token-ms=MS    the model's first token comes this long after the request (default 100)\n"
     "  --token-ms=MS          and each further token this long after the last (default 20)\n"
     "  --idle-s=S             idle calls instead: every call waits silent until measured for S seconds\n"
+    "  --soak-s=S             keep --calls calls live for S seconds (a new call for each that ends),\n"
+    "                         sampling the server's RSS every 10 s; reports its slope\n"
     "  --voipbin-port=P       where the server must find VoIPBIN (default 28080)\n"
     "  --llm-port=P           where it must find the LLM (default 28090)\n"
     "  --label=NAME           the server's name in the report (default: the command's)\n"
@@ -54,6 +57,7 @@ struct load {
   double barge_in = 0.1, playout_cps = 40;
   long first_token_ms = 100, token_ms = 20;
   long idle_s = 0;
+  long soak_s = 0;
   int voipbin_port = 28080, llm_port = 28090;
   long timeout_s = 0;
 };
@@ -99,11 +103,11 @@ int main(int argc, char** argv) {
       split = i;
       break;
     }
-  auto args =
-      sim::parse_cli(split, argv,
-                     {"calls", "turns", "think-ms", "ramp-ms", "barge-in", "playout-cps", "first-token-ms",
-                      "token-ms", "idle-s", "voipbin-port", "llm-port", "label", "log", "json", "timeout-s"},
-                     {"help"});
+  auto args = sim::parse_cli(
+      split, argv,
+      {"calls", "turns", "think-ms", "ramp-ms", "barge-in", "playout-cps", "first-token-ms", "token-ms",
+       "idle-s", "soak-s", "voipbin-port", "llm-port", "label", "log", "json", "timeout-s"},
+      {"help"});
   std::vector<std::string> command(argv + std::min(split + 1, argc), argv + argc);
   if (!args.error.empty() || args.has("help") || command.empty()) {
     if (!args.error.empty()) std::fprintf(stderr, "parley-loadgen: %s\n", args.error.c_str());
@@ -133,6 +137,7 @@ int main(int argc, char** argv) {
   l.first_token_ms = static_cast<long>(number("first-token-ms", 100));
   l.token_ms = static_cast<long>(number("token-ms", 20));
   l.idle_s = static_cast<long>(number("idle-s", 0));
+  l.soak_s = static_cast<long>(number("soak-s", 0));
   l.voipbin_port = static_cast<int>(number("voipbin-port", 28080));
   l.llm_port = static_cast<int>(number("llm-port", 28090));
   l.timeout_s = static_cast<long>(number("timeout-s", 0));
@@ -141,7 +146,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (l.timeout_s == 0)
-    l.timeout_s = 60 + l.ramp_ms / 1000 + l.idle_s + static_cast<long>(l.turns) * (l.think_ms / 1000 + 15);
+    l.timeout_s =
+        60 + l.ramp_ms / 1000 + l.idle_s + l.soak_s + static_cast<long>(l.turns) * (l.think_ms / 1000 + 15);
   auto label = args.get("label", command.front());
 
   bench::turn_timings timings;
@@ -212,6 +218,25 @@ int main(int argc, char** argv) {
     ids.push_back(voipbin.place_call(script(l, i + 1)));
     if (i % 256 == 0) sample();
   }
+  std::size_t placed = l.calls;
+  json soak;
+  if (l.soak_s > 0) {
+    // Each call that ends is replaced at once, so about --calls are live throughout.
+    std::vector<std::pair<double, double>> samples;  // seconds since the ramp, RSS KB
+    auto next_sample = t0;
+    while (bench::clock_type::now() < t0 + std::chrono::seconds(l.soak_s) && server.running()) {
+      auto live = voipbin.calls_placed() - voipbin.calls_finished();
+      for (; live < l.calls; ++live) voipbin.place_call(script(l, ++placed));
+      sample();
+      if (auto now = bench::clock_type::now(); now >= next_sample) {
+        samples.emplace_back(std::chrono::duration<double>(now - t0).count(), server.read().rss_kb);
+        next_sample += 10s;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    soak = bench::rss_trend(samples);
+    soak["duration_s"] = l.soak_s;
+  }
   json idle;
   if (l.idle_s > 0) {
     while (voipbin.live_transcribes() < l.calls && bench::clock_type::now() < deadline)
@@ -251,7 +276,7 @@ int main(int argc, char** argv) {
   voipbin_io.stop();
   llm_io.stop();
 
-  std::size_t unfinished = l.calls - std::min(finished, l.calls);
+  std::size_t unfinished = placed - std::min(finished, placed);
   std::size_t unanswered = t.finals - t.answered;
   std::size_t errors = unfinished + unanswered + violations + (alive ? 0 : 1);
   double cpu = end.cpu_seconds - empty.cpu_seconds;
@@ -271,6 +296,10 @@ int main(int argc, char** argv) {
               t.finals ? cpu * 1e6 / t.finals : 0.0);
   std::printf("  RSS empty %.1f MiB, peak %.1f MiB; %zu calls live at most, %.1f KB each\n",
               empty.rss_kb / 1024.0, end.peak_rss_kb / 1024.0, peak_live, per_live_kb * 1.024);
+  if (!soak.is_null())
+    std::printf("  soak: %zu calls placed in %ld s, RSS %.1f -> %.1f MiB, slope %.1f KB/min after warm-up\n",
+                placed, l.soak_s, soak["first_kb"].get<double>() / 1024, soak["last_kb"].get<double>() / 1024,
+                soak["slope_kb_per_min"].get<double>());
   if (!idle.is_null())
     std::printf("  idle: %.1f KB a call, %.2f %% of a core\n", idle["per_call_kb"].get<double>() * 1.024,
                 idle["cpu_share_of_core"].get<double>() * 100);
@@ -307,6 +336,8 @@ int main(int argc, char** argv) {
              {"barge_in", to_json(barge)},
              {"speakings_left", left}};
     if (!idle.is_null()) out["idle"] = idle;
+    if (!soak.is_null()) out["soak"] = soak;
+    out["calls_placed"] = placed;
     std::ofstream(args.get("json", "")) << out.dump(2) << "\n";
   }
   return errors == 0 ? 0 : 1;
