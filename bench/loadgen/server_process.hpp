@@ -21,7 +21,8 @@ struct proc_reading {
 
 class server_process {
  public:
-  // Starts `argv` with stdout and stderr going to `log_path`. An empty `pid()` means it failed.
+  // Starts `argv` with stdout and stderr going to `log_path` and no other descriptor of ours.
+  // pid() <= 0 means it could not fork; a program that cannot run exits 127 at once.
   server_process(const std::vector<std::string>& argv, const std::string& log_path);
   ~server_process();  // kills it if still running
   server_process(const server_process&) = delete;
