@@ -110,7 +110,7 @@ std::vector<option_spec> make_table() {
       opt("log.level", &r::log_level, "trace, debug, info, warn, error or off"),
       opt("log.format", &r::log_format, "text or json"),
       opt("net.io-threads", &r::io_threads, "threads running all sockets; must be 1"),
-      opt("scheduler.policy", &r::scheduler_policy, "actor scheduler: sharing or stealing"),
+      opt("scheduler.policy", &r::scheduler_policy, "actor scheduler: sharing, caf-sharing or stealing"),
       {"scheduler.max-threads", &r::scheduler_max_threads, "actor worker threads", false, {}, "CPU cores"},
   };
 }

@@ -366,8 +366,10 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
                "must be 1 for now: the sockets and the request scheduler share one thread "
                "without locks");
   // CAF takes any policy name (falling back with a warning) and hangs for good on 0 threads.
-  if (raw.scheduler_policy != "sharing" && raw.scheduler_policy != "stealing")
-    return bad("scheduler.policy", "'" + raw.scheduler_policy + "' is not one of 'sharing', 'stealing'");
+  if (raw.scheduler_policy != "sharing" && raw.scheduler_policy != "caf-sharing" &&
+      raw.scheduler_policy != "stealing")
+    return bad("scheduler.policy",
+               "'" + raw.scheduler_policy + "' is not one of 'sharing', 'caf-sharing', 'stealing'");
   if (raw.scheduler_max_threads < 1 || raw.scheduler_max_threads > 1024)
     return bad("scheduler.max-threads", "must be between 1 and 1024");
   s.io_threads = raw.io_threads;

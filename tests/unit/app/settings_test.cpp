@@ -184,7 +184,7 @@ TEST(Settings, SchedulerValuesAreChecked) {
   EXPECT_EQ(error_of(r), "scheduler.max-threads: must be between 1 and 1024");
   r = valid();
   r.scheduler_policy = "bogus";
-  EXPECT_EQ(error_of(r), "scheduler.policy: 'bogus' is not one of 'sharing', 'stealing'");
+  EXPECT_EQ(error_of(r), "scheduler.policy: 'bogus' is not one of 'sharing', 'caf-sharing', 'stealing'");
   r = valid();
   r.scheduler_policy = "stealing";
   r.scheduler_max_threads = 4;
