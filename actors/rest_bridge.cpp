@@ -5,6 +5,8 @@
 #include <caf/actor.hpp>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
+#include <optional>
+#include <utility>
 
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
@@ -76,11 +78,25 @@ net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint
 }
 
 net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                                net::http_request request) {
+                                net::http_request request, reply_gate::parse_fn gate) {
+  // Used only on the io thread, by this stream's callbacks.
+  struct held_bytes {
+    std::optional<reply_gate> gate;
+    std::string bytes;
+  };
+  auto held = std::make_shared<held_bytes>();
+  if (gate) held->gate.emplace(gate);
   return rt.http->stream(
       std::move(request),
-      [to, tag](std::string_view bytes) { deliver(to, atoms::chunk_v, tag, std::string(bytes)); },
-      [to, tag](net::http_outcome out) { deliver(to, atoms::stream_end_v, tag, to_reply(std::move(out))); });
+      [to, tag, held](std::string_view bytes) {
+        if (!held->gate) return deliver(to, atoms::chunk_v, tag, std::string(bytes));
+        held->bytes.append(bytes);
+        if (held->gate->feed(bytes)) deliver(to, atoms::chunk_v, tag, std::exchange(held->bytes, {}));
+      },
+      [to, tag, held](net::http_outcome out) {
+        if (!held->bytes.empty()) deliver(to, atoms::chunk_v, tag, std::exchange(held->bytes, {}));
+        deliver(to, atoms::stream_end_v, tag, to_reply(std::move(out)));
+      });
 }
 
 }  // namespace parley

@@ -9,6 +9,7 @@
 #include "actors/messages.hpp"
 #include "actors/runtime.hpp"
 #include "net/http_client.hpp"
+#include "protocol/reply_gate.hpp"
 #include "protocol/voipbin_requests.hpp"
 
 namespace parley {
@@ -27,9 +28,10 @@ void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
 net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
                               net::http_request request);
 
-// Streams `request`; `to` receives (chunk_atom, tag, bytes) for each piece of a 2xx body and
-// then (stream_end_atom, tag, http_reply).
+// Streams `request`; `to` receives (chunk_atom, tag, bytes) for pieces of a 2xx body and then
+// (stream_end_atom, tag, http_reply). With `gate` (a server-sent event parser), pieces are held
+// until protocol/reply_gate says they matter, and go together; without, each read goes at once.
 net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                                net::http_request request);
+                                net::http_request request, reply_gate::parse_fn gate = nullptr);
 
 }  // namespace parley

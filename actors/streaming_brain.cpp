@@ -75,7 +75,7 @@ streaming_brain_actor::behavior_type streaming_brain(streaming_brain_actor::poin
             caf::anon_send(p, atoms::llm_written_v, epoch,
                            int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
         };
-        st->handle = stream_http(*rt, self->address(), st->tag, std::move(req));
+        st->handle = stream_http(*rt, self->address(), st->tag, std::move(req), wire.event);
       },
       [=](atoms::cancel, uint64_t epoch) {
         if (st->tag == 0 || epoch < st->epoch) return;
