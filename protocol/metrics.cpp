@@ -80,6 +80,9 @@ std::string metrics::render() const {
     rest_retries_total.value());
   c("parley_rest_says_dropped_total", "Queued /say texts dropped unsent because their speaking was flushed.",
     rest_says_dropped_total.value());
+  c("parley_rest_queue_full_total",
+    "VoIPBIN requests refused at once because the scheduler's queues were full.",
+    rest_queue_full_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   auth_failures_total.render(out, "parley_auth_failures_total");

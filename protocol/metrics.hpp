@@ -75,6 +75,7 @@ struct metrics {
   counter rest_throttled_total;              // 429 answers (all traffic paused for Retry-After)
   counter rest_retries_total;                // idempotent requests sent again after 5xx or a failure
   counter rest_says_dropped_total;           // queued /say texts dropped unsent by a flush or stop
+  counter rest_queue_full_total;             // requests refused at once: the scheduler's queues were full
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
   labelled_counter llm_fallbacks_total;      // reason: error or first_token_timeout (the fallback answered)
