@@ -108,6 +108,9 @@ struct gateway_state {
   std::unordered_map<std::string, call_supervisor_actor> calls;        // call id -> supervisor
   std::unordered_map<caf::actor_addr, std::string> call_of;            // supervisor -> call id
   std::unordered_map<std::string, std::string> transcribe_call;        // transcribe id -> call id
+  // call id -> the transcribe ids routed to it, so a call's teardown erases its own routes
+  // without scanning every live call's (a transcribe id routed anew stays in its old list).
+  std::unordered_map<std::string, std::vector<std::string>> transcribes_of;
   recent_set seen{8192};
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
@@ -150,6 +153,23 @@ void log_rejected(gateway_state& st, const std::string& reason, std::size_t byte
     spdlog::debug("frame ignored: {} ({} bytes)", reason, bytes);
 }
 
+void route_transcribe(gateway_state& st, const std::string& transcribe_id, const std::string& call_id) {
+  auto& routed = st.transcribe_call[transcribe_id];
+  if (routed == call_id) return;
+  routed = call_id;
+  st.transcribes_of[call_id].push_back(transcribe_id);
+}
+
+// The call ended: its transcribe ids route nowhere, unless one was routed to another call since.
+void unroute_transcribes(gateway_state& st, const std::string& call_id) {
+  auto mine = st.transcribes_of.find(call_id);
+  if (mine == st.transcribes_of.end()) return;
+  for (const auto& tid : mine->second)
+    if (auto t = st.transcribe_call.find(tid); t != st.transcribe_call.end() && t->second == call_id)
+      st.transcribe_call.erase(t);
+  st.transcribes_of.erase(mine);
+}
+
 // Takes on a call that reached `progressing`, within agent.max-calls. With `transcribe_id`, an
 // earlier process served the call: its supervisor rebuilds the conversation from that
 // transcription and adopts it if it is `live`, or starts a new one if it ended (a call released
@@ -187,7 +207,7 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
   if (!transcribe_id.empty()) {
     // Routed at once: what the caller says while the history loads waits in the supervisor. An
     // ended one is not routed: the new session routes itself once it is up.
-    if (live) st.transcribe_call[transcribe_id] = call_id;
+    if (live) route_transcribe(st, transcribe_id, call_id);
     st.rt->stats->calls_adopted_total.inc();
   }
   st.rt->stats->calls_total.inc();
@@ -481,7 +501,7 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
     auto call_id = it->second;
     st.call_of.erase(it);
     st.calls.erase(call_id);
-    std::erase_if(st.transcribe_call, [&](const auto& kv) { return kv.second == call_id; });
+    unroute_transcribes(st, call_id);
     st.rt->stats->active_calls.add(-1);
     if ((st.shutting_down || st.draining) && st.calls.empty()) self->quit();
   });
@@ -535,7 +555,7 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
       },
       [=](atoms::route, const std::string& transcribe_id, const std::string& call_id) {
         auto& st = self->state;
-        if (st.calls.count(call_id)) st.transcribe_call[transcribe_id] = call_id;
+        if (st.calls.count(call_id)) route_transcribe(st, transcribe_id, call_id);
       },
       [=](atoms::calls) {
         std::vector<std::string> ids;

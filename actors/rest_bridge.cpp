@@ -55,14 +55,20 @@ void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
 void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
                const voipbin::rest_request& request, std::function<void(const http_reply&)> on_io) {
   auto* stats = rt.stats;
-  auto label = voipbin::endpoint_label(request);
-  rt.voipbin_rest->submit(request, [to, tag, stats, label, on_io = std::move(on_io)](net::http_outcome out,
-                                                                                     bool rate_limited) {
-    if (stats) {
-      auto status = out.ok() ? std::to_string(out.response.status) : std::string(net::to_string(out.error));
-      stats->rest_requests_total.inc("endpoint=\"" + label + "\",status=\"" + status + "\"");
+  // The request's series is found here, lock-free once its endpoint was seen; its label is
+  // built only when there are no stats to take it from (it names a refused key in the log).
+  const auto* endpoint = stats ? &stats->rest_requests.of(request) : nullptr;
+  auto label = endpoint ? std::string() : voipbin::endpoint_label(request);
+  rt.voipbin_rest->submit(request, [to, tag, stats, endpoint, label = std::move(label),
+                                    on_io = std::move(on_io)](net::http_outcome out, bool rate_limited) {
+    if (endpoint) {
+      if (out.ok())
+        stats->rest_requests.inc(*endpoint, out.response.status);
+      else
+        stats->rest_requests.inc_error(*endpoint, static_cast<unsigned>(out.error),
+                                       net::to_string(out.error));
     }
-    if (out.ok() && out.response.status == 401) note_auth_failure(stats, label);
+    if (out.ok() && out.response.status == 401) note_auth_failure(stats, endpoint ? endpoint->label : label);
     auto reply = to_reply(std::move(out));
     reply.rate_limited = rate_limited;
     if (on_io) on_io(reply);

@@ -27,10 +27,14 @@ net::request_handler webhook_routes(std::string path, std::string secret, metric
                                     std::function<void(std::string)> deliver) {
   // Counts per reason; the handler runs on the io thread only.
   auto refusals = std::make_shared<std::map<std::string, uint64_t>>();
-  return [path = std::move(path), secret = std::move(secret), &stats, deliver = std::move(deliver), refusals](
-             net::server_request req, std::shared_ptr<net::server_reply> reply) {
+  // Each status's series, found once: a delivery builds no label and takes no lock.
+  auto counted = std::make_shared<std::map<int, counter*>>();
+  return [path = std::move(path), secret = std::move(secret), &stats, deliver = std::move(deliver), refusals,
+          counted](net::server_request req, std::shared_ptr<net::server_reply> reply) {
     auto answer = [&](int status, const char* text) {
-      stats.webhook_requests_total.inc("status=\"" + std::to_string(status) + "\"");
+      auto& series = (*counted)[status];
+      if (!series) series = &stats.webhook_requests_total.series("status=\"" + std::to_string(status) + "\"");
+      series->inc();
       reply->respond({status, {{"Content-Type", "text/plain"}}, text});
     };
     if (req.path() != path) return answer(404, "not found\n");

@@ -9,8 +9,8 @@
 #include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <deque>
-#include <list>
 #include <mutex>
+#include <unordered_map>
 
 namespace parley::net {
 
@@ -79,22 +79,62 @@ result<std::pair<std::string, uint16_t>> parse_listen_address(std::string_view t
   return std::pair{hp->host, hp->port};
 }
 
+class connection_set;
+
+// An open connection. It leaves its connection_set when destroyed.
 class closable {
  public:
-  virtual ~closable() = default;
+  virtual ~closable();
   virtual void close_now() = 0;
+
+ private:
+  friend class connection_set;
+  std::weak_ptr<connection_set> set_;
+  uint64_t id_ = 0;
 };
+
+// The server's open connections, for stop() to close them all. Joining and leaving are O(1):
+// an accept never walks the other connections. Connections end on any thread (a reply object
+// may hold the last reference), hence the mutex.
+class connection_set : public std::enable_shared_from_this<connection_set> {
+ public:
+  void add(const std::shared_ptr<closable>& c) {
+    std::lock_guard lock{mutex_};
+    c->set_ = weak_from_this();
+    c->id_ = ++next_id_;
+    live_.emplace(c->id_, c);
+  }
+  void remove(uint64_t id) {
+    std::lock_guard lock{mutex_};
+    live_.erase(id);
+  }
+  // Closes every connection open now; on the io thread.
+  void close_all() {
+    std::unordered_map<uint64_t, std::weak_ptr<closable>> live;
+    {
+      std::lock_guard lock{mutex_};
+      live.swap(live_);
+    }
+    for (auto& [id, w] : live)
+      if (auto c = w.lock()) c->close_now();
+  }
+
+ private:
+  std::mutex mutex_;
+  uint64_t next_id_ = 0;
+  std::unordered_map<uint64_t, std::weak_ptr<closable>> live_;
+};
+
+closable::~closable() {
+  if (auto set = set_.lock()) set->remove(id_);
+}
 
 struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   impl(asio::io_context& io, options o, request_handler r, upgrade_handler u)
       : io(io), acceptor(io), opts(std::move(o)), on_request(std::move(r)), on_upgrade(std::move(u)) {}
 
   void accept();
-  void track(const std::shared_ptr<closable>& c) {
-    std::lock_guard lock{mutex};
-    live.remove_if([](const auto& w) { return w.expired(); });
-    live.push_back(c);
-  }
+  void track(const std::shared_ptr<closable>& c) { live->add(c); }
 
   asio::io_context& io;
   tcp::acceptor acceptor;
@@ -103,8 +143,7 @@ struct http_server::impl : std::enable_shared_from_this<http_server::impl> {
   upgrade_handler on_upgrade;
   uint16_t bound_port = 0;
   bool stopped = false;
-  std::mutex mutex;
-  std::list<std::weak_ptr<closable>> live;
+  std::shared_ptr<connection_set> live = std::make_shared<connection_set>();
 };
 
 namespace {
@@ -451,13 +490,7 @@ void http_server::stop() {
     i->stopped = true;
     boost::system::error_code ignored;
     i->acceptor.close(ignored);
-    std::list<std::weak_ptr<closable>> live;
-    {
-      std::lock_guard lock{i->mutex};
-      live.swap(i->live);
-    }
-    for (auto& w : live)
-      if (auto c = w.lock()) c->close_now();
+    i->live->close_all();
   });
 }
 

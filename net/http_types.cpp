@@ -31,6 +31,8 @@ std::string_view to_string(net_errc e) {
       return "protocol";
     case net_errc::too_large:
       return "too_large";
+    case net_errc::queue_full:
+      return "queue_full";
   }
   return "unknown";
 }

@@ -38,7 +38,7 @@ struct http_response {
   std::string body;
 };
 
-enum class net_errc { none, cancelled, timeout, resolve, connect, tls, io, protocol, too_large };
+enum class net_errc { none, cancelled, timeout, resolve, connect, tls, io, protocol, too_large, queue_full };
 
 struct http_outcome {
   net_errc error = net_errc::none;

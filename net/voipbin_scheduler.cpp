@@ -5,11 +5,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <charconv>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
 #include "net/http_client.hpp"
+#include "net/keyed_fifo.hpp"
 #include "protocol/metrics.hpp"
 
 namespace parley::net {
@@ -24,6 +24,7 @@ struct queued {
   voipbin_scheduler::done_fn done;
   int attempt = 0;
   bool waited = false;
+  uint64_t seq = 0;  // when it entered a queue: see waited_before
 };
 
 std::chrono::milliseconds retry_after(const http_headers& headers) {
@@ -40,6 +41,26 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   impl(asio::io_context& io, http_client& http, scheduler_options o)
       : io(io), http(http), opts(std::move(o)), tokens(opts.burst), refilled(clock_type::now()), timer(io) {}
 
+  // A new request: refused at once when the queues hold opts.max_queued already.
+  void submit(queued q) {
+    if (waiting() >= opts.max_queued) {
+      if (opts.stats) opts.stats->rest_queue_full_total.inc();
+      if (q.done)
+        q.done(http_outcome{net_errc::queue_full,
+                            "refused: " + std::to_string(waiting()) + " requests wait already (queue full)",
+                            {}},
+               false);
+      return;
+    }
+    enqueue(std::move(q), false);
+  }
+
+  std::size_t waiting() const {
+    std::size_t n = held_count;
+    for (const auto& q : queues) n += q.size();
+    return n;
+  }
+
   void enqueue(queued q, bool front) {
     // A flush or stop makes the session's queued /say texts stale: they never go out
     // (DESIGN §4). A flush also waits for a /say already on the wire, so VoIPBIN cannot take
@@ -49,26 +70,26 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
       drop_queued_says(session);
       if (voipbin::is_flush(q.request) && says_on_wire.count(std::string(session))) {
         held[std::string(session)].push_back(std::move(q));
+        ++held_count;
         return;
       }
     }
     auto& queue = queues[static_cast<int>(voipbin::priority_of(q.request))];
+    // Only the says are taken by session (drop_queued_says).
+    std::string key =
+        voipbin::is_say(q.request) ? std::string(voipbin::speaking_of(q.request)) : std::string();
+    q.seq = next_seq++;
     if (front)
-      queue.push_front(std::move(q));
+      queue.push_front(std::move(key), std::move(q));
     else
-      queue.push_back(std::move(q));
+      queue.push_back(std::move(key), std::move(q));
     pump();
   }
 
   void drop_queued_says(std::string_view session) {
-    auto& says = queues[static_cast<int>(voipbin::priority::say)];
-    std::vector<queued> dropped;
-    std::erase_if(says, [&](queued& item) {
-      if (voipbin::speaking_of(item.request) != session) return false;
-      dropped.push_back(std::move(item));
-      return true;
-    });
+    auto dropped = queues[static_cast<int>(voipbin::priority::say)].take(std::string(session));
     for (auto& item : dropped) {
+      mark_waited(item);
       if (opts.stats) opts.stats->rest_says_dropped_total.inc();
       if (item.done)
         item.done(http_outcome{net_errc::cancelled, "dropped: the speaking was flushed", {}}, item.waited);
@@ -84,6 +105,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
     if (h == held.end()) return;
     auto waiting = std::move(h->second);
     held.erase(h);
+    held_count -= waiting.size();
     for (auto& q : waiting) enqueue(std::move(q), true);
   }
 
@@ -100,8 +122,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
       auto next = std::find_if(queues.begin(), queues.end(), [](const auto& q) { return !q.empty(); });
       if (next == queues.end()) return;
       if (now < paused_until || tokens < 1) {
-        for (auto& q : queues)
-          for (auto& item : q) item.waited = true;
+        waited_before = next_seq;  // everything queued now has waited
         auto wake = now < paused_until ? paused_until
                                        : now + std::chrono::duration_cast<clock_type::duration>(
                                                    std::chrono::duration<double>((1 - tokens) / opts.rate));
@@ -109,10 +130,16 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
         return;
       }
       tokens -= 1;
-      auto item = std::move(next->front());
-      next->pop_front();
+      auto item = next->pop_front();
+      mark_waited(item);
       send(std::move(item));
     }
+  }
+
+  // An item that was queued while a pump found no token (or a pause) had to wait for the rate
+  // limit: told when it leaves its queue, so a blocked pump marks nothing (O(1), not O(queued)).
+  void mark_waited(queued& item) const {
+    if (item.seq < waited_before) item.waited = true;
   }
 
   void arm(clock_type::time_point when) {
@@ -179,7 +206,10 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   asio::io_context& io;
   http_client& http;
   scheduler_options opts;
-  std::array<std::deque<queued>, voipbin::priority_levels> queues;
+  std::array<keyed_fifo<queued>, voipbin::priority_levels> queues;
+  uint64_t next_seq = 0;       // the seq of the next item queued
+  uint64_t waited_before = 0;  // items with a smaller seq were queued while the pump was blocked
+  std::size_t held_count = 0;  // flushes in `held`
   double tokens;
   clock_type::time_point refilled;
   clock_type::time_point paused_until{};
@@ -197,7 +227,7 @@ voipbin_scheduler::~voipbin_scheduler() = default;
 
 void voipbin_scheduler::submit(voipbin::rest_request request, done_fn done) {
   asio::post(impl_->io, [i = impl_, r = std::move(request), d = std::move(done)]() mutable {
-    i->enqueue(queued{std::move(r), std::move(d)}, false);
+    i->submit(queued{std::move(r), std::move(d)});
   });
 }
 

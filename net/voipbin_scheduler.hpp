@@ -34,6 +34,10 @@ struct scheduler_options {
   int max_retries = 3;
   std::chrono::milliseconds retry_backoff{500};  // doubled per retry
   metrics* stats = nullptr;                      // 429s and retries are counted when set
+  // Requests waiting at most (queued, or a flush held behind its /say): a new one beyond it
+  // completes at once with net_errc::queue_full, so a VoIPBIN that stays slow cannot grow the
+  // queues without end.
+  std::size_t max_queued = 100000;
 };
 
 class voipbin_scheduler {
@@ -44,7 +48,8 @@ class voipbin_scheduler {
   voipbin_scheduler(boost::asio::io_context& io, http_client& http, scheduler_options options);
   ~voipbin_scheduler();
 
-  // Thread-safe; `done` runs on the io thread.
+  // Thread-safe; `done` runs on the io thread (at once, with net_errc::queue_full, when
+  // options.max_queued requests wait already).
   void submit(voipbin::rest_request request, done_fn done);
 
   struct impl;

@@ -1,47 +1,6 @@
 #include "protocol/metrics.hpp"
 
-#include <cstdio>
-
 namespace parley {
-
-void histogram::observe(double seconds) {
-  for (std::size_t i = 0; i < bounds.size(); ++i)
-    if (seconds <= bounds[i]) buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  sum_us_.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
-}
-
-void histogram::render(std::string& out, const std::string& name) const {
-  out += "# TYPE " + name + " histogram\n";
-  char buf[64];
-  for (std::size_t i = 0; i < bounds.size(); ++i) {
-    std::snprintf(buf, sizeof buf, "%g", bounds[i]);
-    out += name + "_bucket{le=\"" + buf + "\"} " +
-           std::to_string(buckets_[i].load(std::memory_order_relaxed)) + "\n";
-  }
-  auto n = count_.load(std::memory_order_relaxed);
-  out += name + "_bucket{le=\"+Inf\"} " + std::to_string(n) + "\n";
-  std::snprintf(buf, sizeof buf, "%.6f", sum_us_.load(std::memory_order_relaxed) / 1e6);
-  out += name + "_sum " + buf + "\n";
-  out += name + "_count " + std::to_string(n) + "\n";
-}
-
-void labelled_counter::inc(const std::string& labels, uint64_t n) {
-  std::lock_guard lock{mutex_};
-  series_[labels] += n;
-}
-
-uint64_t labelled_counter::value(const std::string& labels) const {
-  std::lock_guard lock{mutex_};
-  auto it = series_.find(labels);
-  return it == series_.end() ? 0 : it->second;
-}
-
-void labelled_counter::render(std::string& out, const std::string& name) const {
-  out += "# TYPE " + name + " counter\n";
-  std::lock_guard lock{mutex_};
-  for (const auto& [labels, v] : series_) out += name + "{" + labels + "} " + std::to_string(v) + "\n";
-}
 
 std::string metrics::render() const {
   std::string out;
@@ -80,6 +39,9 @@ std::string metrics::render() const {
     rest_retries_total.value());
   c("parley_rest_says_dropped_total", "Queued /say texts dropped unsent because their speaking was flushed.",
     rest_says_dropped_total.value());
+  c("parley_rest_queue_full_total",
+    "VoIPBIN requests refused at once because the scheduler's queues were full.",
+    rest_queue_full_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   auth_failures_total.render(out, "parley_auth_failures_total");

@@ -1,60 +1,12 @@
 #pragma once
 // Process-wide counters, gauges and histograms, rendered in the Prometheus text format.
-// Lock-free on the hot path (atomics); labelled families take a mutex.
 
-#include <array>
-#include <atomic>
-#include <cstdint>
-#include <map>
-#include <mutex>
 #include <string>
 
+#include "protocol/metric_types.hpp"
+#include "protocol/rest_request_counter.hpp"
+
 namespace parley {
-
-class counter {
- public:
-  void inc(uint64_t n = 1) { v_.fetch_add(n, std::memory_order_relaxed); }
-  uint64_t value() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
-
-class gauge {
- public:
-  void add(int64_t n) { v_.fetch_add(n, std::memory_order_relaxed); }
-  int64_t value() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<int64_t> v_{0};
-};
-
-// Latency histogram with fixed buckets in seconds.
-class histogram {
- public:
-  static constexpr std::array<double, 12> bounds = {0.005, 0.01, 0.025, 0.05, 0.1,  0.25,
-                                                    0.5,   1.0,  2.5,   5.0,  10.0, 30.0};
-  void observe(double seconds);
-  void render(std::string& out, const std::string& name) const;
-  uint64_t count() const { return count_.load(std::memory_order_relaxed); }
-
- private:
-  std::array<std::atomic<uint64_t>, bounds.size()> buckets_{};
-  std::atomic<uint64_t> count_{0};
-  std::atomic<uint64_t> sum_us_{0};
-};
-
-// Counter family with one label set per series, e.g. {endpoint="say",status="200"}.
-class labelled_counter {
- public:
-  void inc(const std::string& labels, uint64_t n = 1);
-  uint64_t value(const std::string& labels) const;
-  void render(std::string& out, const std::string& name) const;
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, uint64_t> series_;
-};
 
 struct metrics {
   gauge active_calls;
@@ -75,6 +27,7 @@ struct metrics {
   counter rest_throttled_total;              // 429 answers (all traffic paused for Retry-After)
   counter rest_retries_total;                // idempotent requests sent again after 5xx or a failure
   counter rest_says_dropped_total;           // queued /say texts dropped unsent by a flush or stop
+  counter rest_queue_full_total;             // requests refused at once: the scheduler's queues were full
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
   labelled_counter llm_fallbacks_total;      // reason: error or first_token_timeout (the fallback answered)
@@ -88,6 +41,9 @@ struct metrics {
   histogram turn_transcript_to_say_seconds;  // final transcript event received -> first /say sent
   histogram turn_say_answered_seconds;       // final transcript event received -> first /say answered
   histogram bargein_reaction_seconds;        // caller speech event received -> /flush sent
+
+  // Counts every REST request into rest_requests_total, without a lock once warm.
+  rest_request_counter rest_requests{rest_requests_total};
 
   std::string render() const;
 };

@@ -113,19 +113,47 @@ rest_request create_transfer(std::string_view transferer_call_id, std::string_vi
 
 namespace parley::voipbin {
 
-std::string endpoint_label(const rest_request& r) {
-  std::string out = r.method + " ";
+namespace {
+// Hands `f` the pieces of the request's endpoint label in order, without building it.
+template <class F>
+void endpoint_pieces(const rest_request& r, F&& f) {
+  f(std::string_view(r.method));
+  f(std::string_view(" "));
   std::string_view path = r.path;
   path = path.substr(0, path.find('?'));
   std::size_t i = 0;
   while (i < path.size()) {
     auto next = path.find('/', i + 1);
     auto seg = path.substr(i, next == std::string_view::npos ? std::string_view::npos : next - i);
-    out += (seg.size() > 1 && is_uuid(seg.substr(1))) ? std::string("/{id}") : std::string(seg);
+    f((seg.size() > 1 && is_uuid(seg.substr(1))) ? std::string_view("/{id}") : seg);
     if (next == std::string_view::npos) break;
     i = next;
   }
+}
+}  // namespace
+
+std::string endpoint_label(const rest_request& r) {
+  std::string out;
+  endpoint_pieces(r, [&](std::string_view piece) { out += piece; });
   return out;
+}
+
+uint64_t endpoint_hash(const rest_request& r) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a over the label's bytes
+  endpoint_pieces(r, [&](std::string_view piece) {
+    for (unsigned char c : piece) h = (h ^ c) * 1099511628211ull;
+  });
+  return h;
+}
+
+bool has_endpoint_label(const rest_request& r, std::string_view label) {
+  std::size_t at = 0;
+  bool same = true;
+  endpoint_pieces(r, [&](std::string_view piece) {
+    same = same && label.substr(at, piece.size()) == piece;
+    at += piece.size();
+  });
+  return same && at == label.size();
 }
 
 }  // namespace parley::voipbin

@@ -2,6 +2,7 @@
 // The VoIPBIN REST calls parley makes, as plain values (voipbin-api.md §4). The net layer
 // sends them; tests compare them with what the simulator received.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,5 +84,8 @@ std::vector<std::string> split_say_text(std::string_view text, std::size_t limit
 // Metric label for a request: its method and path with ids replaced, e.g.
 // "POST /speakings/{id}/say".
 std::string endpoint_label(const rest_request& r);
+// The hash of endpoint_label(r), and whether it is `label`, without building it.
+uint64_t endpoint_hash(const rest_request& r);
+bool has_endpoint_label(const rest_request& r, std::string_view label);
 
 }  // namespace parley::voipbin

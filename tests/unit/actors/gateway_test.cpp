@@ -126,6 +126,61 @@ TEST(Gateway, EventsInAnyOrderNeverReviveAHungUpCall) {
   EXPECT_TRUE(vsim.requests().empty());  // no REST call for any of it
 }
 
+// A call's teardown removes exactly its own transcribe routes: another call's stay, and so does
+// a transcribe id routed to another call since.
+TEST(Gateway, ACallsTeardownRemovesOnlyItsOwnTranscribeRoutes) {
+  test::sim_runtime env;
+  auto& stats = env.stats;
+  const std::string other_call = "1b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+  const std::string mine = "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e61";
+  const std::string theirs = "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e62";
+  const std::string moved = "7f1c9a0e-2b7d-4c55-9e3a-1d2b3c4d5e63";
+  {
+    caf::actor_system sys{test::test_config()};
+    auto gw = spawn_gateway(sys, env.rt);
+    auto calls = [&] {
+      caf::scoped_actor self{sys};
+      std::vector<std::string> out;
+      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
+          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
+    caf::anon_send(gw, atoms::frame_v, call_frame(other_call, customer, "progressing"));
+    EXPECT_TRUE(test::eventually([&] { return calls().size() == 2; }));
+    caf::anon_send(gw, atoms::route_v, mine, call_id);
+    caf::anon_send(gw, atoms::route_v, moved, call_id);
+    caf::anon_send(gw, atoms::route_v, theirs, other_call);
+    caf::anon_send(gw, atoms::route_v, moved, other_call);  // routed anew: now the other call's
+    caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "hangup"));
+    EXPECT_TRUE(test::eventually([&] { return calls() == std::vector<std::string>{other_call}; }));
+    int n = 0;
+    auto transcript_to = [&](const std::string& transcribe) {
+      char id[37];
+      std::snprintf(id, sizeof id, "%08x-2b7d-4c55-9e3a-1d2b3c4d5e6f", ++n);
+      caf::anon_send(gw, atoms::frame_v,
+                     json{{"id", id},
+                          {"customer_id", customer},
+                          {"transcribe_id", transcribe},
+                          {"direction", "in"},
+                          {"message", "hello?"},
+                          {"tm_transcript", "0001-01-01T00:00:01Z"}}
+                         .dump());
+    };
+    auto unroutable = stats.events_unroutable_total.value();
+    transcript_to(theirs);
+    transcript_to(moved);
+    transcript_to(mine);
+    // One mailbox: when the last is counted unroutable, the first two were handled already.
+    EXPECT_TRUE(test::eventually([&] { return stats.events_unroutable_total.value() == unroutable + 1; }));
+    calls();  // a round trip: nothing left in the gateway's mailbox
+    // Only the ended call's own route is gone: the other two reached the other call.
+    EXPECT_EQ(stats.events_unroutable_total.value(), unroutable + 1);
+    caf::anon_send(gw, atoms::shutdown_v);
+  }
+}
+
 // Speech events come by the thousand, each with a fresh id: they must not push the events
 // that have to be acted on once out of the duplicate filter.
 TEST(Gateway, SpeechEventsDoNotChurnTheDuplicateFilter) {

@@ -1,4 +1,12 @@
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <mutex>
 #include <thread>
 
@@ -215,4 +223,42 @@ TEST_F(NetTest, StoppedServerRefusesConnections) {
   req.timeout = std::chrono::milliseconds(2000);
   auto out = fetch(req);
   EXPECT_EQ(out.error, net::net_errc::connect) << out.error_text;
+}
+
+// stop() closes the connections still open, whatever came and went before them.
+TEST_F(NetTest, StopClosesTheConnectionsStillOpen) {
+  serve([](net::server_request, std::shared_ptr<net::server_reply> reply) {
+    reply->respond({200, {}, "ok"});
+  });
+  namespace asio = boost::asio;
+  using tcp = asio::ip::tcp;
+  asio::io_context cio;
+  tcp::endpoint at{asio::ip::make_address("127.0.0.1"), server->port()};
+  auto open_one = [&] {
+    tcp::socket s{cio};
+    s.connect(at);
+    return s;
+  };
+  auto ask = [](tcp::socket& s) {
+    asio::write(s, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string in;
+    asio::read_until(s, asio::dynamic_buffer(in), "ok");
+  };
+  std::vector<tcp::socket> gone;
+  for (int i = 0; i < 3; ++i) gone.push_back(open_one());
+  auto kept = open_one();
+  for (auto& s : gone) ask(s);
+  ask(kept);  // answered and kept alive: its session is open now
+  for (auto& s : gone) s.close();
+  auto late = open_one();
+  ask(late);
+  server->stop();
+  for (auto* s : {&kept, &late}) {
+    timeval limit{10, 0};  // a read the server never ends fails with a timeout instead
+    ::setsockopt(s->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    char byte;
+    boost::system::error_code ec;
+    s->read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  }
 }

@@ -250,3 +250,34 @@ TEST_F(SchedulerTest, AfterATransportFailureOnlyIdempotentRequestsAreSentAgain) 
   EXPECT_EQ(counts["/v1.0/speakings/" + id + "/stop"], 2);
   EXPECT_EQ(stats.rest_retries_total.value(), 1u);
 }
+
+// The queues are bounded: a request beyond options.max_queued completes at once with
+// queue_full (and is counted); the ones queued before it still go out.
+TEST_F(SchedulerTest, ARequestBeyondTheBoundIsRefusedAtOnce) {
+  serve_with([](const std::string&, int) { return 200; });
+  net::scheduler_options o;
+  o.api = parse_url("http://127.0.0.1:" + std::to_string(server->port()) + "/v1.0").value();
+  o.accesskey = "k";
+  o.rate = 1;  // one token: the first goes, the next two wait
+  o.burst = 1;
+  o.max_queued = 2;
+  o.stats = &stats;
+  scheduler = std::make_unique<net::voipbin_scheduler>(io.context(), *client, o);
+  std::mutex dm;
+  std::vector<std::pair<std::string, net::net_errc>> done;  // path tail, error, in completion order
+  for (auto r : {voipbin::get_call(id), voipbin::stop_speaking(id), voipbin::hangup_call(id),
+                 voipbin::flush_speaking(id)})
+    scheduler->submit(r, [&, tail = r.path.substr(r.path.rfind('/'))](net::http_outcome out, bool) {
+      std::lock_guard lock{dm};
+      done.push_back({tail, out.error});
+    });
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock{dm};
+    return done.size() == 4;
+  }));
+  std::lock_guard lock{dm};
+  for (const auto& [tail, error] : done)
+    EXPECT_EQ(error, tail == "/flush" ? net::net_errc::queue_full : net::net_errc::none) << tail;
+  EXPECT_EQ(stats.rest_queue_full_total.value(), 1u);
+  EXPECT_EQ(seen.size(), 3u);  // the refused flush was never sent
+}
