@@ -177,6 +177,7 @@ struct sim_call {
   // Once hung up: "local" when VoIPBIN hung it up from `terminating` (a transfer), else
   // "remote" (voipbin/monorepo bin-call-manager/models/call/call.go CalculateHangupBy).
   std::string hangup_by = "remote";
+  clock_type::time_point ended_at{};  // when it hung up
 };
 
 // A transfer's groupcall whose outcome is still to be published.
@@ -269,6 +270,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
                 {"status", "active"}};
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
+  clock_type::time_point last_forget{};
 
   // tm_create of a new resource: strictly increasing, so a page token (the last item's
   // tm_create, voipbin-api.md §3) names one place in every list.
@@ -421,6 +423,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       pending_calls.clear();
     }
     ring_groupcalls(now);
+    forget_ended(now);
     std::set<std::string> playing;  // calls whose agent is speaking
     for (auto& [_, s] : speakings) {
       advance_playout(s, now);
@@ -460,6 +463,30 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       }
     }
     flush_outbox();
+  }
+
+  // With forget_after: drops calls that ended that long ago, with their sessions and
+  // transcripts, at most once a second, so a long run's state stays the size of its live calls.
+  void forget_ended(clock_type::time_point now) {
+    if (opts.forget_after.count() == 0 || now - last_forget < std::chrono::seconds(1)) return;
+    last_forget = now;
+    std::set<std::string> gone;
+    for (auto it = calls.begin(); it != calls.end();) {
+      bool old = it->second.status == "hangup" && it->second.ended_at != clock_type::time_point{} &&
+                 now - it->second.ended_at >= opts.forget_after;
+      if (old) gone.insert(it->first);
+      it = old ? calls.erase(it) : std::next(it);
+    }
+    if (gone.empty()) return;
+    std::set<std::string> gone_transcribes;
+    std::erase_if(transcribes, [&](const auto& kv) {
+      bool old = gone.count(kv.second.call_id) > 0;
+      if (old) gone_transcribes.insert(kv.first);
+      return old;
+    });
+    std::erase_if(speakings, [&](const auto& kv) { return gone.count(kv.second.call_id) > 0; });
+    std::erase_if(transcripts,
+                  [&](const json& t) { return gone_transcribes.count(t.value("transcribe_id", "")) > 0; });
   }
 
   sim_transcribe* transcribe_of(const sim_call& c) {
@@ -691,6 +718,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // `why` empty: the caller hung up; else the line says why (a transfer hangs the call up too).
   void hang_up(sim_call& c, const std::string& why, bool by_caller = true) {
     c.status = "hangup";
+    c.ended_at = clock_type::now();
     c.in_turn = false;
     c.cut_armed = false;
     ++finished;

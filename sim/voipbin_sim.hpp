@@ -141,6 +141,9 @@ struct voipbin_sim_options {
   std::function<void(const std::string& call_id, const std::string& text)> on_say;
   // false keeps no request log (requests() stays empty): memory stays flat under load.
   bool record_requests = true;
+  // For long load runs: a call that hung up this long ago is forgotten with its sessions and
+  // transcripts (requests naming them then answer 404, lists no longer hold them); 0 keeps all.
+  std::chrono::milliseconds forget_after{0};
 };
 
 struct recorded_request {

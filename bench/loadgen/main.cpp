@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
   vo.playout_chars_per_second = l.playout_cps;
   vo.answer_timeout = std::chrono::milliseconds(l.think_ms + 20000);
   vo.record_requests = false;
+  vo.forget_after = 60s;  // a soak places calls for hours: keep the simulator the size of the live ones
   vo.on_caller_final = [&](const std::string& call, const std::string& text) {
     timings.caller_final(call, text);
   };

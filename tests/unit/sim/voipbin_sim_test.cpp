@@ -661,3 +661,18 @@ TEST_F(VoipbinSim, ATransferNobodyAnswersEndsInAGroupcallHangup) {
   EXPECT_EQ(count("groupcall_progressing"), 0u);
   EXPECT_EQ(sim->calls_finished(), 1u);
 }
+
+TEST_F(VoipbinSim, ForgetAfterDropsAnEndedCallWithItsSessions) {
+  start([](sim::voipbin_sim_options& o) {
+    o.noise_ms = ms(50);
+    o.forget_after = ms(200);
+  });
+  open_call({{""}});
+  ASSERT_TRUE(eventually([&] { return count("call_hangup") == 1; }));
+  // Still known right after the hangup: the speaking can be stopped as a client does.
+  EXPECT_EQ(rest("POST", "/speakings/" + speaking + "/stop", json::object()).status, 200);
+  // Forgotten after the wait, with its sessions: requests naming them answer 404.
+  ASSERT_TRUE(eventually([&] { return sim->call_status(call).empty(); }));
+  EXPECT_EQ(rest("GET", "/speakings/" + speaking, json()).status, 404);
+  EXPECT_EQ(sim->live_speakings(), 0u);
+}
