@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <unordered_map>
 
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -240,6 +241,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   std::vector<std::string> pending_calls;  // placed, waiting for a subscriber
   std::map<std::string, sim_transcribe> transcribes;
   std::map<std::string, sim_speaking> speakings;
+  // The sessions of each call, so a create or a hangup looks at its call's, not at every one.
+  std::unordered_map<std::string, std::vector<std::string>> transcribes_by_call, speakings_by_call;
   std::vector<json> transcripts;  // every final transcript, both directions, as published
   int64_t last_created_us = 0;
   std::map<net::ws_peer*, subscriber> subscribers;
@@ -485,8 +488,24 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       return old;
     });
     std::erase_if(speakings, [&](const auto& kv) { return gone.count(kv.second.call_id) > 0; });
+    for (const auto& id : gone) {
+      transcribes_by_call.erase(id);
+      speakings_by_call.erase(id);
+    }
     std::erase_if(transcripts,
                   [&](const json& t) { return gone_transcribes.count(t.value("transcribe_id", "")) > 0; });
+  }
+
+  // The sessions of `call_id` in `all`, through its index.
+  template <class Session>
+  static std::vector<Session*> sessions_of(
+      std::map<std::string, Session>& all,
+      const std::unordered_map<std::string, std::vector<std::string>>& index, const std::string& call_id) {
+    std::vector<Session*> out;
+    if (auto ids = index.find(call_id); ids != index.end())
+      for (const auto& id : ids->second)
+        if (auto it = all.find(id); it != all.end()) out.push_back(&it->second);
+    return out;
   }
 
   sim_transcribe* transcribe_of(const sim_call& c) {
@@ -725,14 +744,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     line(c, !by_caller ? why : why.empty() ? "caller hung up" : "caller hung up: " + why);
     // The caller hears nothing more.
     auto now = clock_type::now();
-    for (auto& [_, s] : speakings)
-      if (s.call_id == c.id) cut_playout(s, now);
+    for (auto* s : sessions_of(speakings, speakings_by_call, c.id)) cut_playout(*s, now);
     publish("call_hangup", call_json(c));
     // VoIPBIN stops every transcribe on the call; speakings stay `active` (§7.1, §7.2).
-    for (auto& [_, t] : transcribes)
-      if (t.call_id == c.id && t.status == "progressing") {
-        t.status = "done";
-        publish("transcribe_done", transcribe_json(t));
+    for (auto* t : sessions_of(transcribes, transcribes_by_call, c.id))
+      if (t->status == "progressing") {
+        t->status = "done";
+        publish("transcribe_done", transcribe_json(*t));
       }
   }
 
@@ -888,14 +906,15 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       if (c->second.status != "progressing" && c->second.status != "ringing" && c->second.status != "dialing")
         return error_response(500, "INTERNAL", "call is not in a valid state");
       auto language = body.value("language", "en-US");
-      for (auto& [_, t] : transcribes)
-        if (t.call_id == ref_id && t.language == language && t.status == "progressing")
+      for (auto* t : sessions_of(transcribes, transcribes_by_call, ref_id))
+        if (t->language == language && t->status == "progressing")
           return error_response(409, "TRANSCRIBE_ALREADY_PROGRESSING", "transcribe already progressing");
       sim_transcribe t{new_uuid(rng), ref_id, language, "progressing", new_uuid(rng), new_uuid(rng)};
       t.created = new_created();
       auto direction = body.value("direction", "");
       if (direction == "in" || direction == "out") t.direction = direction;  // else both, as VoIPBIN
       transcribes[t.id] = t;
+      transcribes_by_call[t.call_id].push_back(t.id);
       c->second.transcribe_id = t.id;
       c->second.last_activity = clock_type::now();
       publish("transcribe_created", transcribe_json(t));
@@ -931,8 +950,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       auto direction = body.value("direction", "");
       if (direction != "" && direction != "in" && direction != "out" && direction != "both")
         return error_response(400, "INVALID_ARGUMENT", "invalid direction");
-      for (auto& [_, s] : speakings)
-        if (s.call_id == ref_id && (s.status == "active" || s.status == "initiating"))
+      for (auto* s : sessions_of(speakings, speakings_by_call, ref_id))
+        if (s->status == "active" || s->status == "initiating")
           return error_response(500, "INTERNAL", "internal error");  // §4.1: a live one exists
       sim_speaking s{new_uuid(rng), ref_id,  body.value("language", ""), body.value("voice_id", ""),
                      direction,     "active"};
@@ -940,6 +959,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       if (provider == "gcp" || provider == "aws") s.provider = provider;  // else ElevenLabs, as VoIPBIN
       s.created = new_created();
       speakings[s.id] = s;
+      speakings_by_call[s.call_id].push_back(s.id);
       return json_response(201, speaking_json(s));
     }
     if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
@@ -1317,6 +1337,7 @@ std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::m
                  clock_type::now() + initiating_for};
   s.created = s_->new_created();
   s_->speakings[s.id] = s;
+  s_->speakings_by_call[s.call_id].push_back(s.id);
   return s.id;
 }
 
@@ -1325,6 +1346,7 @@ std::string voipbin_sim::add_transcribe(const std::string& call_id) {
   sim_transcribe t{new_uuid(s_->rng), call_id, "en-US", "progressing", new_uuid(s_->rng), new_uuid(s_->rng)};
   t.created = s_->new_created();
   s_->transcribes[t.id] = t;
+  s_->transcribes_by_call[t.call_id].push_back(t.id);
   if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.transcribe_id = t.id;
   return t.id;
 }
