@@ -14,12 +14,14 @@ def load(directory):
     return runs
 
 
+def cell(d):
+    return f"{d['p50_ms']:.2f} / {d['p99_ms']:.2f}" if d["count"] else "—"
+
+
 def row(r):
     return (f"| {r['calls']:,} × {r['turns_per_call']} | {r['label']} | {r['turns']:,} | {r['errors']} "
             f"| {r['cpu_s']:.2f} | {r['cpu_per_turn_us']:.0f} "
-            f"| {r['ingress']['p50_ms']:.2f} / {r['ingress']['p99_ms']:.2f} "
-            f"| {r['egress']['p50_ms']:.2f} / {r['egress']['p99_ms']:.2f} "
-            f"| {r['barge_in']['p50_ms']:.2f} / {r['barge_in']['p99_ms']:.2f} "
+            f"| {cell(r['ingress'])} | {cell(r['egress'])} | {cell(r['barge_in'])} "
             f"| {r['rss_peak_kb'] / 1024:.1f} | {r['per_live_call_kb'] * 1.024:.1f} |")
 
 
@@ -28,12 +30,13 @@ def main():
     print("| calls × turns | server | turns | errors | CPU s | CPU per turn µs | ingress p50 / p99 ms "
           "| egress p50 / p99 ms | barge-in p50 / p99 ms | peak RSS MiB | KB per live call |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in sorted(runs, key=lambda n: (n == "idle", n)):
+    by_size = sorted(runs, key=lambda n: next(iter(runs[n].values()))["calls"])
+    for name in by_size:
         for server in ("parley", "python"):
             if server in runs[name] and name != "idle":
                 print(row(runs[name][server]))
     print()
-    for name in sorted(runs):
+    for name in by_size:
         p, b = runs[name].get("parley"), runs[name].get("python")
         if p and b and p["cpu_per_turn_us"] > 0:
             print(f"- {name}: parley uses {b['cpu_per_turn_us'] / p['cpu_per_turn_us']:.1f}× less CPU per turn "

@@ -252,7 +252,14 @@ int main(int argc, char** argv) {
             {"cpu_share_of_core", (after.cpu_seconds - before.cpu_seconds) / l.idle_s}};
     rss_at_peak_live = after.rss_kb;
     peak_live = voipbin.live_transcribes();
-    for (const auto& id : ids) voipbin.cue(id);
+    // Then each caller speaks once, spread over the ramp as the calls came (all at the same
+    // instant would measure a thundering herd, not idle calls waking up).
+    auto cued = bench::clock_type::now();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      std::this_thread::sleep_until(cued + std::chrono::microseconds(l.ramp_ms * 1000 * static_cast<long>(i) /
+                                                                     static_cast<long>(ids.size())));
+      voipbin.cue(ids[i]);
+    }
   }
   while (voipbin.calls_finished() < l.calls && server.running() && bench::clock_type::now() < deadline) {
     sample();
