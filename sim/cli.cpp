@@ -40,6 +40,18 @@ cli_args parse_cli(int argc, char** argv, const std::vector<std::string>& known,
   return out;
 }
 
+std::optional<double> cli_args::number(const std::string& name, double fallback) const {
+  auto text = get(name, "");
+  if (text.empty()) return fallback;
+  try {
+    std::size_t used = 0;
+    auto v = std::stod(text, &used);
+    if (v >= 0 && used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 result<std::vector<scripted_call>> parse_call_script(const std::string& json_text) {
   using nlohmann::json;
   auto j = json::parse(json_text, nullptr, false);

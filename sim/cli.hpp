@@ -3,6 +3,7 @@
 // voipbin-sim's script file.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct cli_args {
     auto it = values.find(name);
     return it == values.end() || it->second.empty() ? fallback : it->second.back();
   }
+  // A number option that must be >= 0: `fallback` when absent, nullopt when it is not one.
+  std::optional<double> number(const std::string& name, double fallback) const;
   std::vector<std::string> all(const std::string& name) const {
     auto it = values.find(name);
     return it == values.end() ? std::vector<std::string>{} : it->second;

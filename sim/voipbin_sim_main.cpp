@@ -93,15 +93,9 @@ int main(int argc, char** argv) {
   // A number option, >= 0; sets `bad` to the option's name when it is not one.
   std::string bad;
   auto number = [&](const char* name, double fallback) {
-    try {
-      std::size_t used = 0;
-      auto text = args.get(name, "");
-      auto v = text.empty() ? fallback : std::stod(text, &used);
-      if (v >= 0 && used == text.size()) return v;
-    } catch (const std::exception&) {
-    }
-    bad = name;
-    return fallback;
+    auto v = args.number(name, fallback);
+    if (!v) bad = name;
+    return v.value_or(fallback);
   };
   auto ms = [&](const char* name, double fallback) {
     return std::chrono::milliseconds(static_cast<long long>(number(name, fallback)));

@@ -118,15 +118,9 @@ int main(int argc, char** argv) {
   load l;
   std::string bad;
   auto number = [&](const char* name, double fallback) {
-    try {
-      std::size_t used = 0;
-      auto text = args.get(name, "");
-      auto v = text.empty() ? fallback : std::stod(text, &used);
-      if (v >= 0 && used == text.size()) return v;
-    } catch (const std::exception&) {
-    }
-    bad = name;
-    return fallback;
+    auto v = args.number(name, fallback);
+    if (!v) bad = name;
+    return v.value_or(fallback);
   };
   l.calls = static_cast<std::size_t>(number("calls", 1000));
   l.turns = static_cast<std::size_t>(number("turns", 3));

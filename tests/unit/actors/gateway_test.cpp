@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <caf/all.hpp>
 #include <cstdio>
@@ -35,6 +37,17 @@ std::string call_frame(const std::string& id, const std::string& cust, const std
       .dump();
 }
 
+// The gateway's live calls, sorted.
+template <class Gateway>
+std::vector<std::string> live_calls(caf::actor_system& sys, const Gateway& gw) {
+  caf::scoped_actor self{sys};
+  std::vector<std::string> out;
+  self->request(gw, std::chrono::seconds(5), atoms::calls_v)
+      .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 TEST(Gateway, SubscribesOncePerEventKindInTheExactForm) {
@@ -57,13 +70,7 @@ TEST(Gateway, RoutesGoodFramesAndCountsBadOnes) {
   {
     caf::actor_system sys{test::test_config()};
     auto gw = spawn_gateway(sys, env.rt);
-    auto calls = [&] {
-      caf::scoped_actor self{sys};
-      std::vector<std::string> out;
-      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
-          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
-      return out;
-    };
+    auto calls = [&] { return live_calls(sys, gw); };
     caf::anon_send(gw, atoms::frame_v, std::string("{garbage"));
     caf::anon_send(gw, atoms::frame_v,
                    std::string(R"({"id":"not-a-uuid","source":{},"status":"progressing"})"));
@@ -138,14 +145,7 @@ TEST(Gateway, ACallsTeardownRemovesOnlyItsOwnTranscribeRoutes) {
   {
     caf::actor_system sys{test::test_config()};
     auto gw = spawn_gateway(sys, env.rt);
-    auto calls = [&] {
-      caf::scoped_actor self{sys};
-      std::vector<std::string> out;
-      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
-          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
-      std::sort(out.begin(), out.end());
-      return out;
-    };
+    auto calls = [&] { return live_calls(sys, gw); };
     caf::anon_send(gw, atoms::frame_v, call_frame(call_id, customer, "progressing"));
     caf::anon_send(gw, atoms::frame_v, call_frame(other_call, customer, "progressing"));
     EXPECT_TRUE(test::eventually([&] { return calls().size() == 2; }));
@@ -280,14 +280,7 @@ TEST(Gateway, PicksEachCallsProfileAndWaitsBrieflyForCallVariables) {
   {
     caf::actor_system sys{test::test_config()};
     auto gw = spawn_gateway(sys, rt);
-    auto calls = [&] {
-      caf::scoped_actor self{sys};
-      std::vector<std::string> out;
-      self->request(gw, std::chrono::seconds(5), atoms::calls_v)
-          .receive([&](const std::vector<std::string>& ids) { out = ids; }, [](caf::error&) {});
-      std::sort(out.begin(), out.end());
-      return out;
-    };
+    auto calls = [&] { return live_calls(sys, gw); };
     // Matched by the number called: taken at once, however long the wait would be.
     caf::anon_send(gw, atoms::frame_v, frame(a, "progressing", "+15550111"));
     EXPECT_TRUE(test::eventually([&] { return profile_calls("sales") == 1; }));
