@@ -4,8 +4,9 @@
 // the condition variable on every enqueue while holding the lock, so each message from the io
 // thread woke a sleeping worker straight into that lock: under load most of parley's CPU went
 // to futex wake-ups and context switches (perf, docs/performance.md). This one keeps the jobs
-// in a ring, signals only when a worker sleeps (outside the lock), and lets a worker that runs
-// dry yield a few times before it sleeps, so a burst of events is taken by a running worker.
+// in a deque (blocks, not a node per job), signals only when a worker sleeps (outside the
+// lock), and lets a worker that runs dry yield a few times before it sleeps, so a burst of
+// events is taken by a running worker.
 // Only used through caf::scheduler::coordinator (app/parley_config.cpp).
 
 #include <sched.h>
