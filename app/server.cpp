@@ -74,10 +74,9 @@ int run_parley(int argc, char** argv) {
   const settings& s = *validated;
   configure_logging(s.log_level, s.log_json);
   if (command.present) return register_webhook(s, command);
-  if (auto fds = raise_fd_limit(); fds.raised())
-    spdlog::info("open files: limit raised from {} to {} (the hard limit)", fds.before, fds.now);
-  else
-    spdlog::info("open files: limit {} (hard limit {})", fds.now, fds.hard);
+  // Raised before any socket is opened, logged once start-up has succeeded: a start-up error
+  // stays the one line that names it.
+  const auto fds = raise_fd_limit();
 
   net::io_runtime io{s.io_threads};
   auto tls = net::make_client_tls_context({s.tls_ca_file});
@@ -162,6 +161,10 @@ int run_parley(int argc, char** argv) {
     // With a WebSocket the gateway reconciles once it is subscribed (so nothing starting from
     // then on is missed); webhooks need no subscription.
     if (!s.events_websocket) caf::anon_send(gateway, atoms::reconcile_v);
+    if (fds.raised())
+      spdlog::info("open files: limit raised from {} to {} (the hard limit)", fds.before, fds.now);
+    else
+      spdlog::info("open files: limit {} (hard limit {})", fds.now, fds.hard);
     spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
                  (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
                  s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");
