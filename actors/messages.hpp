@@ -8,6 +8,7 @@
 
 #include "parley/observer.hpp"
 #include "protocol/chat.hpp"
+#include "protocol/reply_gate.hpp"
 
 namespace parley {
 
@@ -44,6 +45,21 @@ typename Inspector::result_type inspect(Inspector& f, voice_event& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
   return f(caf::meta::type_name("tool_call"), x.id, x.name, x.arguments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_call_delta& x) {
+  return f(caf::meta::type_name("tool_call_delta"), x.index, x.id, x.name, x.arguments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reply_delta& x) {
+  return f(caf::meta::type_name("reply_delta"), x.text, x.tool_calls, x.done);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reply_pieces& x) {
+  return f(caf::meta::type_name("reply_pieces"), x.deltas, x.error);
 }
 
 template <class Inspector>

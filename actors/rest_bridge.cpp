@@ -83,24 +83,17 @@ net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint
   });
 }
 
-net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                                net::http_request request, reply_gate::parse_fn gate) {
+net::request_handle stream_reply(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                                 net::http_request request, reply_gate::parse_fn parse) {
   // Used only on the io thread, by this stream's callbacks.
-  struct held_bytes {
-    std::optional<reply_gate> gate;
-    std::string bytes;
-  };
-  auto held = std::make_shared<held_bytes>();
-  if (gate) held->gate.emplace(gate);
+  auto gate = std::make_shared<reply_gate>(parse);
   return rt.http->stream(
       std::move(request),
-      [to, tag, held](std::string_view bytes) {
-        if (!held->gate) return deliver(to, atoms::chunk_v, tag, std::string(bytes));
-        held->bytes.append(bytes);
-        if (held->gate->feed(bytes)) deliver(to, atoms::chunk_v, tag, std::exchange(held->bytes, {}));
+      [to, tag, gate](std::string_view bytes) {
+        if (gate->feed(bytes) && gate->holding()) deliver(to, atoms::chunk_v, tag, gate->take());
       },
-      [to, tag, held](net::http_outcome out) {
-        if (!held->bytes.empty()) deliver(to, atoms::chunk_v, tag, std::exchange(held->bytes, {}));
+      [to, tag, gate](net::http_outcome out) {
+        if (gate->holding()) deliver(to, atoms::chunk_v, tag, gate->take());
         deliver(to, atoms::stream_end_v, tag, to_reply(std::move(out)));
       });
 }

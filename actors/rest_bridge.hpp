@@ -28,10 +28,10 @@ void send_rest(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
 net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
                               net::http_request request);
 
-// Streams `request`; `to` receives (chunk_atom, tag, bytes) for pieces of a 2xx body and then
-// (stream_end_atom, tag, http_reply). With `gate` (a server-sent event parser), pieces are held
-// until protocol/reply_gate says they matter, and go together; without, each read goes at once.
-net::request_handle stream_http(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
-                                net::http_request request, reply_gate::parse_fn gate = nullptr);
+// Streams `request`, a model's reply of server-sent events each decoded by `parse`; `to`
+// receives (chunk_atom, tag, reply_pieces) as protocol/reply_gate lets them go, then
+// (stream_end_atom, tag, http_reply). A non-2xx body is not decoded: it is the reply's body.
+net::request_handle stream_reply(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
+                                 net::http_request request, reply_gate::parse_fn parse);
 
 }  // namespace parley

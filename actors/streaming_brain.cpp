@@ -17,7 +17,6 @@ struct stream_state {
   uint64_t tag = 0;  // the request in flight; 0 when none
   uint64_t next_tag = 0;
   net::request_handle handle;
-  sse_parser sse;
   sentence_splitter splitter;
   std::string text;
   std::map<std::size_t, tool_call> calls;  // by the provider's index, in the order called
@@ -61,7 +60,6 @@ streaming_brain_actor::behavior_type streaming_brain(streaming_brain_actor::poin
         if (st->tag != 0) st->handle.cancel();
         st->epoch = epoch;
         st->tag = ++st->next_tag;
-        st->sse = sse_parser{};
         st->splitter = sentence_splitter{};
         st->text.clear();
         st->calls.clear();
@@ -75,36 +73,33 @@ streaming_brain_actor::behavior_type streaming_brain(streaming_brain_actor::poin
             caf::anon_send(p, atoms::llm_written_v, epoch,
                            int64_t{std::chrono::steady_clock::now().time_since_epoch().count()});
         };
-        st->handle = stream_http(*rt, self->address(), st->tag, std::move(req), wire.event);
+        st->handle = stream_reply(*rt, self->address(), st->tag, std::move(req), wire.event);
       },
       [=](atoms::cancel, uint64_t epoch) {
         if (st->tag == 0 || epoch < st->epoch) return;
         st->handle.cancel();
         st->tag = 0;
       },
-      [=](atoms::chunk, uint64_t tag, const std::string& bytes) {
+      [=](atoms::chunk, uint64_t tag, reply_pieces& pieces) {
         if (tag != st->tag) return;  // stale: cancelled or finished
-        for (auto& ev : st->sse.feed(bytes)) {
-          if (ev.data.empty()) continue;
-          auto delta = wire.event(ev);
-          if (!delta) return abort_with(delta.error().message);
-          if (!st->got_token && (!delta->text.empty() || !delta->tool_calls.empty())) {
+        for (auto& delta : pieces.deltas) {
+          if (!st->got_token && (!delta.text.empty() || !delta.tool_calls.empty())) {
             st->got_token = true;
             out->first_token(st->epoch);
           }
-          for (auto& piece : delta->tool_calls) {
+          for (auto& piece : delta.tool_calls) {
             auto& call = st->calls[piece.index];
             if (!piece.id.empty()) call.id = std::move(piece.id);
             if (!piece.name.empty()) call.name = std::move(piece.name);
             call.arguments += piece.arguments;
           }
-          if (!delta->text.empty()) {
-            st->text += delta->text;
-            for (auto& s : st->splitter.feed(delta->text)) out->sentence(st->epoch, std::move(s));
+          if (!delta.text.empty()) {
+            st->text += delta.text;
+            for (auto& s : st->splitter.feed(delta.text)) out->sentence(st->epoch, std::move(s));
           }
-          if (delta->done) return finish();
+          if (delta.done) return finish();
         }
-        if (st->sse.failed()) abort_with("malformed event stream");
+        if (!pieces.error.empty()) abort_with(std::move(pieces.error));
       },
       [=](atoms::stream_end, uint64_t tag, const http_reply& r) {
         if (tag != st->tag) return;

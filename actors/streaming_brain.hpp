@@ -14,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "net/http_types.hpp"
 #include "protocol/chat.hpp"
+#include "protocol/reply_gate.hpp"
 #include "protocol/result.hpp"
 #include "protocol/sse_parser.hpp"
 
@@ -31,8 +32,8 @@ struct llm_wire {
 
 // A streaming brain: the brain protocol, and its HTTP stream's pieces (actors/rest_bridge.hpp).
 using streaming_brain_actor = plugin::brain_actor::extend<
-    // (tag, bytes): a piece of the reply's body
-    caf::reacts_to<atoms::chunk, uint64_t, std::string>,
+    // (tag, pieces): the reply's next pieces, decoded where they were read
+    caf::reacts_to<atoms::chunk, uint64_t, reply_pieces>,
     // (tag, reply): the stream is over
     caf::reacts_to<atoms::stream_end, uint64_t, http_reply>>;
 

@@ -1,5 +1,7 @@
 #include "protocol/reply_gate.hpp"
 
+#include <utility>
+
 namespace parley {
 namespace {
 
@@ -29,14 +31,21 @@ bool is_space(char c) {
 }  // namespace
 
 bool reply_gate::feed(std::string_view bytes) {
-  held_ += bytes.size();
-  bool now = held_ > max_held;
-  for (const auto& ev : sse_.feed(bytes)) {
+  if (over_) return false;
+  held_bytes_ += bytes.size();
+  bool now = held_bytes_ > max_held;
+  for (auto& ev : sse_.feed(bytes)) {
     if (ev.data.empty()) continue;
     auto delta = parse_(ev);
-    if (!delta || delta->done) {
-      now = true;
-      continue;
+    if (!delta) {
+      held_.error = delta.error().message;
+      over_ = true;
+      return true;
+    }
+    if (delta->done) {
+      hold(std::move(*delta));
+      over_ = true;
+      return true;
     }
     bool token = !delta->text.empty() || !delta->tool_calls.empty();
     if (token && !seen_token_) now = true;
@@ -50,10 +59,29 @@ bool reply_gate::feed(std::string_view bytes) {
         now = true;
       }
     }
+    if (token) hold(std::move(*delta));  // role-only and keep-alive pieces say nothing
   }
-  if (sse_.failed()) now = true;
-  if (now) held_ = 0;
+  if (sse_.failed()) {
+    held_.error = "malformed event stream";
+    over_ = true;
+    return true;
+  }
   return now;
+}
+
+void reply_gate::hold(reply_delta delta) {
+  auto& held = held_.deltas;
+  bool text_only = delta.tool_calls.empty() && !delta.done;
+  if (text_only && !held.empty() && held.back().tool_calls.empty() && !held.back().done) {
+    held.back().text += delta.text;  // the splitter reads text the same whole or in pieces
+    return;
+  }
+  held.push_back(std::move(delta));
+}
+
+reply_pieces reply_gate::take() {
+  held_bytes_ = 0;
+  return std::exchange(held_, {});
 }
 
 }  // namespace parley

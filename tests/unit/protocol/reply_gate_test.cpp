@@ -1,6 +1,6 @@
-// The reply gate holds a streamed reply's bytes only while they cannot change what the
-// sentence splitter says: fed through the gate, every piece comes out at the same token as
-// without it, from fewer deliveries.
+// The reply gate decodes a streamed reply and holds its pieces only while they cannot change
+// what the sentence splitter says: through the gate, every sentence comes out at the same token
+// as without it, from fewer deliveries.
 
 #include "protocol/reply_gate.hpp"
 
@@ -37,32 +37,33 @@ struct piece_at {
   bool operator==(const piece_at&) const = default;
 };
 
-// What a brain splits from these reads, when each is delivered at once (gate off) or when the
-// gate lets them go; also how many deliveries there were.
+// What a brain splits from these reads, when each read's events are decoded and handed on at
+// once (gate off) or when the gate lets its pieces go; also how many deliveries there were.
 std::vector<piece_at> split(const std::vector<std::string>& reads, bool gated, std::size_t* deliveries) {
   reply_gate gate{openai_event};
   sse_parser sse;
   sentence_splitter splitter;
   std::vector<piece_at> out;
-  std::string held;
   *deliveries = 0;
-  auto deliver = [&](std::size_t at) {
+  auto take = [&](const std::vector<reply_delta>& deltas, std::size_t at) {
     ++*deliveries;
-    for (auto& ev : sse.feed(held)) {
-      auto d = openai_event(ev);
-      if (!d) continue;
-      for (auto& s : splitter.feed(d->text)) out.push_back({s, at});
-      if (d->done)
+    for (const auto& d : deltas) {
+      for (auto& s : splitter.feed(d.text)) out.push_back({s, at});
+      if (d.done)
         if (auto rest = splitter.finish(); !rest.empty()) out.push_back({rest, at});
     }
-    held.clear();
   };
   for (std::size_t i = 0; i < reads.size(); ++i) {
-    held += reads[i];
-    bool now = gate.feed(reads[i]);
-    if (!gated || now) deliver(i);
+    if (gated) {
+      if (gate.feed(reads[i]) && gate.holding()) take(gate.take().deltas, i);
+      continue;
+    }
+    std::vector<reply_delta> deltas;
+    for (auto& ev : sse.feed(reads[i]))
+      if (auto d = openai_event(ev)) deltas.push_back(std::move(*d));
+    take(deltas, i);
   }
-  if (!held.empty()) deliver(reads.size());
+  if (gate.holding()) take(gate.take().deltas, reads.size());
   return out;
 }
 
@@ -104,9 +105,42 @@ TEST(ReplyGate, MalformedAndLongRunsGoAtOnce) {
   reply_gate gate{openai_event};
   EXPECT_TRUE(gate.feed(chunk("One")));
   EXPECT_TRUE(gate.feed("data: {not json\n\n"));
+  auto pieces = gate.take();
+  ASSERT_EQ(pieces.deltas.size(), 1u);
+  EXPECT_EQ(pieces.deltas[0].text, "One");
+  EXPECT_FALSE(pieces.error.empty());
+  EXPECT_FALSE(gate.feed(chunk("Two.")));  // nothing is read after an error
+  EXPECT_FALSE(gate.holding());
+
   reply_gate long_run{openai_event};
   EXPECT_TRUE(long_run.feed(chunk("x")));
   bool went = false;
   for (int i = 0; i < 200 && !went; ++i) went = long_run.feed(chunk(" word"));
   EXPECT_TRUE(went) << "2 KiB without a boundary must go";
+}
+
+TEST(ReplyGate, TextIsMergedAndToolCallsKeepTheirPlace) {
+  reply_gate gate{openai_event};
+  gate.feed(role);
+  gate.feed(chunk("Let"));
+  gate.feed(chunk(" me"));
+  gate.feed(chunk(" check"));
+  gate.feed(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c1\","
+      "\"function\":{\"name\":\"lookup\",\"arguments\":\"{\\\"a\\\":\"}}]}}]}\n\n");
+  gate.feed(
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+      "\"function\":{\"arguments\":\"1}\"}}]}}]}\n\n");
+  EXPECT_TRUE(gate.feed(finish));
+  auto pieces = gate.take();
+  EXPECT_TRUE(pieces.error.empty());
+  ASSERT_EQ(pieces.deltas.size(), 4u);
+  EXPECT_EQ(pieces.deltas[0].text, "Let me check");  // the role piece said nothing
+  ASSERT_EQ(pieces.deltas[1].tool_calls.size(), 1u);
+  EXPECT_EQ(pieces.deltas[1].tool_calls[0].name, "lookup");
+  EXPECT_EQ(pieces.deltas[1].tool_calls[0].arguments, "{\"a\":");
+  ASSERT_EQ(pieces.deltas[2].tool_calls.size(), 1u);
+  EXPECT_EQ(pieces.deltas[2].tool_calls[0].arguments, "1}");
+  EXPECT_TRUE(pieces.deltas[3].done);
+  EXPECT_FALSE(gate.feed(chunk("after the end")));
 }
