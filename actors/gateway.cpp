@@ -115,16 +115,23 @@ struct gateway_state {
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
   // Reconciliation (at start-up and after a reconnect): what each REST answer is about.
-  enum class check { call, call_list, transcribe, call_transcribes };
+  enum class check { call, call_list, transcribe, transcribe_list, call_transcribes };
   struct pending {
     check kind;
     std::string id;
-    uint64_t listing = 0;  // call_list: the listing it belongs to
+    uint64_t listing = 0;  // call_list, transcribe_list: the reconciliation it belongs to
+  };
+  // A walk through the pages of a list (voipbin-api.md §3).
+  struct walk {
+    std::unordered_set<std::string> listed;    // ids its pages have brought so far
+    std::unordered_set<std::string> unlisted;  // held ids it has not listed yet
   };
   std::unordered_map<uint64_t, pending> checks;
   uint64_t next_tag = 0;
-  uint64_t listing = 0;                     // the call listing in progress; older ones are dropped
-  std::unordered_set<std::string> listed;   // calls the listing in progress has seen
+  uint64_t listing = 0;  // the reconciliation in progress; answers to older walks are dropped
+  walk call_walk;        // GET /calls, every page
+  walk transcribe_walk;  // GET /transcribes, until every held transcribe is listed
+  bool transcribe_walk_started = false;
   std::unordered_set<std::string> looking;  // live calls whose transcriptions are being looked up
   bool connected_before = false;
   bool draining = false;  // no new calls; live ones go on
@@ -342,18 +349,22 @@ void ask(gateway_ptr self, gateway_state::check kind, const std::string& id, con
 // Events sent while the WebSocket was down are lost (voipbin-api.md §6.2), and a process that
 // starts has seen none: ask VoIPBIN how the calls parley holds are doing, whether their
 // transcription still runs, and which live calls no one here serves (DESIGN §8). With one
-// parley per customer, a call is served if this process holds it.
+// parley per customer, a call is served if this process holds it. The lists answer all three,
+// a page per 100 calls or transcribes: a GET per held call would be thousands of requests
+// queued behind the rate limit (voipbin-api.md §8). A held one the lists never show is asked
+// for on its own.
 void reconcile(gateway_ptr self, bool startup) {
   auto& st = self->state;
   if (startup)
     spdlog::info("starting: looking for live calls to take over");
   else
     spdlog::info("reconnected: checking {} calls and looking for calls missed meanwhile", st.calls.size());
-  for (const auto& [id, _] : st.calls) ask(self, gateway_state::check::call, id, voipbin::get_call(id));
-  for (const auto& [tid, _] : st.transcribe_call)
-    ask(self, gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
-  st.listed.clear();
-  ask(self, gateway_state::check::call_list, "", voipbin::list_calls(), ++st.listing);
+  ++st.listing;
+  st.call_walk = {};
+  for (const auto& [id, _] : st.calls) st.call_walk.unlisted.insert(id);
+  st.transcribe_walk = {};
+  st.transcribe_walk_started = false;
+  ask(self, gateway_state::check::call_list, "", voipbin::list_calls(), st.listing);
 }
 
 // A live call this process does not hold. Whether its transcription runs tells whether an
@@ -366,21 +377,78 @@ void consider(gateway_ptr self, const std::string& call_id, profiles::call_facts
   ask(self, gateway_state::check::call_transcribes, call_id, voipbin::list_transcribes_of(call_id));
 }
 
+// VoIPBIN ended a held transcription while its call goes on (§7.2): the supervisor starts a new one.
+void on_transcribe_done(gateway_ptr self, const std::string& transcribe_id) {
+  auto& st = self->state;
+  auto call = st.transcribe_call.find(transcribe_id);
+  if (call == st.transcribe_call.end()) return;
+  if (auto sup = st.calls.find(call->second); sup != st.calls.end())
+    self->send(sup->second, atoms::transcribe_done_v);
+}
+
+// Settles the held transcriptions from GET /transcribes. Started once the call walk has settled
+// every held call (or is over): a hung-up call's transcription is done too (§7.2), and the
+// hangup must reach its supervisor first, or it would start a new transcription.
+void start_transcribe_walk(gateway_ptr self) {
+  auto& st = self->state;
+  if (std::exchange(st.transcribe_walk_started, true)) return;
+  for (const auto& [tid, call_id] : st.transcribe_call)
+    if (!st.ended.contains(call_id)) st.transcribe_walk.unlisted.insert(tid);
+  if (!st.transcribe_walk.unlisted.empty())
+    ask(self, gateway_state::check::transcribe_list, "", voipbin::list_transcribes(), st.listing);
+}
+
+// A walk is over, complete or cut short (a page failed; a server that ignores page_token; two
+// items with one tm_create across a page end, as the next page holds only older ones, §3):
+// each held id it never listed is asked for on its own.
+void end_call_walk(gateway_ptr self) {
+  auto& st = self->state;
+  auto unlisted = std::move(st.call_walk.unlisted);
+  st.call_walk = {};
+  std::size_t asked = 0;
+  for (const auto& id : unlisted)
+    if (st.calls.count(id)) {
+      ++asked;
+      ask(self, gateway_state::check::call, id, voipbin::get_call(id));
+    }
+  if (asked > 0) spdlog::debug("reconcile: {} held calls not listed, asking for each", asked);
+  start_transcribe_walk(self);
+}
+
+void end_transcribe_walk(gateway_ptr self) {
+  auto& st = self->state;
+  auto unlisted = std::move(st.transcribe_walk.unlisted);
+  st.transcribe_walk = {};
+  std::size_t asked = 0;
+  for (const auto& tid : unlisted)
+    if (st.transcribe_call.count(tid)) {
+      ++asked;
+      ask(self, gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
+    }
+  if (asked > 0) spdlog::debug("reconcile: {} held transcribes not listed, asking for each", asked);
+}
+
 void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
   auto& st = self->state;
-  if (listing != st.listing) return;  // a newer listing took over
+  if (listing != st.listing) return;  // a newer reconciliation took over
+  auto& walk = st.call_walk;
   auto page = r.ok() ? voipbin::parse_call_page(r.body) : result<voipbin::page<voipbin::call>>(fail(r.error));
   if (!page) {
     spdlog::warn("reconcile: call list unavailable: {} {}", r.status, page.error().message);
-    return;
+    return end_call_walk(self);
   }
   bool fresh = false;
   for (const auto& c : page->items) {
-    if (!st.listed.insert(c.id).second) continue;
+    if (!walk.listed.insert(c.id).second) continue;
     fresh = true;
-    if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id)
+    if (walk.unlisted.erase(c.id)) {
+      // Held: settled as the GET of the call would be.
+      if (c.status != "progressing") on_call(self, c);
+    } else if (c.status == "progressing" && c.customer_id == st.rt->voipbin.customer_id) {
       consider(self, c.id, {c.source, c.destination, {}});
+    }
   }
+  if (walk.unlisted.empty()) start_transcribe_walk(self);
   // Every page: a live call can be anywhere in the customer's history, which has no status
   // filter (voipbin-api.md §4.3). GETs wait behind all other requests in the scheduler, so this
   // stays within the rate limit. A page with nothing new ends it as well: a server that ignored
@@ -389,8 +457,35 @@ void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
     ask(self, gateway_state::check::call_list, "", voipbin::list_calls(page->next_page_token), listing);
     return;
   }
-  spdlog::debug("reconcile: {} calls listed", st.listed.size());
-  st.listed.clear();
+  spdlog::debug("reconcile: {} calls listed", walk.listed.size());
+  end_call_walk(self);
+}
+
+void on_transcribe_page(gateway_ptr self, uint64_t listing, const http_reply& r) {
+  auto& st = self->state;
+  if (listing != st.listing) return;  // a newer reconciliation took over
+  auto& walk = st.transcribe_walk;
+  auto page = r.ok() ? voipbin::parse_transcribe_page(r.body)
+                     : result<voipbin::page<voipbin::transcribe>>(fail(r.error));
+  if (!page) {
+    spdlog::warn("reconcile: transcribe list unavailable: {} {}", r.status, page.error().message);
+    return end_transcribe_walk(self);
+  }
+  bool fresh = false;
+  for (const auto& t : page->items) {
+    if (!walk.listed.insert(t.id).second) continue;
+    fresh = true;
+    if (walk.unlisted.erase(t.id) && t.status == "done") on_transcribe_done(self, t.id);
+  }
+  // Newest first (§3): the page that lists the oldest held transcribe is the last one needed.
+  // Nothing new on a page ends it too, as for calls.
+  if (!walk.unlisted.empty() && fresh && !page->next_page_token.empty()) {
+    ask(self, gateway_state::check::transcribe_list, "", voipbin::list_transcribes(page->next_page_token),
+        listing);
+    return;
+  }
+  spdlog::debug("reconcile: {} transcribes listed", walk.listed.size());
+  end_transcribe_walk(self);
 }
 
 void on_call_transcribes(gateway_ptr self, const std::string& call_id, const http_reply& r) {
@@ -462,15 +557,13 @@ void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
     }
     case gateway_state::check::call_list:
       return on_call_page(self, p.listing, r);
+    case gateway_state::check::transcribe_list:
+      return on_transcribe_page(self, p.listing, r);
     case gateway_state::check::call_transcribes:
       return on_call_transcribes(self, p.id, r);
     case gateway_state::check::transcribe: {
       auto t = r.ok() ? voipbin::parse_transcribe(r.body) : result<voipbin::transcribe>(fail(""));
-      if (!t || t->status != "done") return;
-      auto call = st.transcribe_call.find(p.id);
-      if (call == st.transcribe_call.end()) return;
-      if (auto sup = st.calls.find(call->second); sup != st.calls.end())
-        self->send(sup->second, atoms::transcribe_done_v);
+      if (t && t->status == "done") on_transcribe_done(self, p.id);
       return;
     }
   }

@@ -76,6 +76,10 @@ rest_request get_transcribe(std::string_view id) {
   return {"GET", id_path("transcribes", id, ""), ""};
 }
 
+rest_request list_transcribes(std::string_view page_token) {
+  return {"GET", paged("/transcribes", page_token), ""};
+}
+
 rest_request list_speakings(std::string_view page_token) {
   return {"GET", paged("/speakings", page_token), ""};
 }

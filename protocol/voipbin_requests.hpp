@@ -37,6 +37,8 @@ rest_request get_call(std::string_view call_id);
 // status filter (§4.3).
 rest_request list_calls(std::string_view page_token = {});
 rest_request get_transcribe(std::string_view transcribe_id);
+// One page (100, newest first) of the customer's transcribes, ended ones included (§3, §4.2).
+rest_request list_transcribes(std::string_view page_token = {});
 // Transcribes of one call (the API filters by reference).
 rest_request list_transcribes_of(std::string_view call_id);
 // One page of the transcripts of a transcribe session, both directions (§4.2). The snapshot of

@@ -1,6 +1,8 @@
 // VoIPBIN's surprises (voipbin-api.md §7, §9) and how parley gets past them, each against
 // voipbin-sim's fault knobs.
 
+#include <map>
+
 #include "conversation_fixture.hpp"
 #include "protocol/voipbin_requests.hpp"
 
@@ -122,8 +124,9 @@ TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
   ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 2 && voipbin->live_speakings() == 0; }))
       << parley->output();
   auto all = voipbin->requests();
-  // A's sessions were stopped after the reconnect found it hung up...
-  EXPECT_EQ(only(all, "/calls/" + a).size(), 1u);
+  // A's sessions were stopped after the reconnect found it hung up in the call list, not by a
+  // GET of it...
+  EXPECT_EQ(only(all, "/calls/" + a).size(), 0u);
   std::size_t stops = 0;
   for (const auto& r : all) stops += r.path.size() > 5 && r.path.compare(r.path.size() - 5, 5, "/stop") == 0;
   EXPECT_EQ(stops, 4u);  // speaking and transcribe of both calls
@@ -142,6 +145,120 @@ TEST_F(Recovery, AfterAReconnectMissedHangupsAndCallsAreReconciled) {
   for (const auto& r : all)
     paged += r.method == "GET" && r.path == "/calls" && r.query.find("page_token=") != std::string::npos;
   EXPECT_EQ(paged, 3u);
+}
+
+namespace {
+
+bool is_get_of_one(const sim::recorded_request& r) {
+  return r.method == "GET" && (r.path.rfind("/calls/", 0) == 0 || r.path.rfind("/transcribes/", 0) == 0);
+}
+
+// The id of the session each successful POST of `collection` created, by the call it is for.
+std::map<std::string, std::string> sessions_by_call(const std::vector<sim::recorded_request>& all,
+                                                    const std::string& collection) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : all)
+    if (r.method == "POST" && r.path == collection && r.status / 100 == 2)
+      out[json::parse(r.body)["reference_id"]] = json::parse(r.response)["id"];
+  return out;
+}
+
+std::size_t answered(const std::vector<sim::recorded_request>& all, const std::string& method,
+                     const std::string& path) {
+  return std::count_if(all.begin(), all.end(), [&](const auto& r) {
+    return r.method == method && r.path == path && r.status == 200;
+  });
+}
+
+// List requests of `path` without a reference filter, from `from` on.
+std::size_t list_requests(const std::vector<sim::recorded_request>& all, std::size_t from,
+                          const std::string& path) {
+  std::size_t n = 0;
+  for (std::size_t i = from; i < all.size(); ++i)
+    n += all[i].method == "GET" && all[i].path == path &&
+         all[i].query.find("reference_id") == std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+// At thousands of calls a GET per held call and per held transcribe would queue thousands of
+// requests behind the rate limit: after a reconnect the lists settle them, a request a page.
+TEST_F(Recovery, AfterAReconnectHeldCallsAndTranscribesAreSettledFromTheListsNotOneByOne) {
+  // Two items a page: the held calls and transcribes are spread over several pages.
+  start({}, {"--llm.provider=echo", "--agent.greeting=\"\""}, std::chrono::milliseconds(300), PARLEY_BINARY,
+        [](sim::voipbin_sim_options& o) { o.max_page_size = 2; });
+  std::vector<std::string> calls;
+  for (int i = 0; i < 6; ++i) calls.push_back(voipbin->place_call(lingering_call("one")));
+  ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == calls.size(); }))
+      << parley->output();
+  auto before = voipbin->requests().size();
+  // While parley's socket is down, call 0 hangs up and VoIPBIN ends call 1's transcription: both
+  // events are lost.
+  voipbin->drop_websockets();
+  voipbin->hang_up(calls[0]);
+  voipbin->end_transcribes_of(calls[1]);
+  auto speakings = sessions_by_call(voipbin->requests(), "/speakings");
+  auto first_transcribes = sessions_by_call(voipbin->requests(), "/transcribes");
+  ASSERT_EQ(first_transcribes.size(), calls.size());
+  auto settled = [&] {
+    auto all = voipbin->requests();
+    auto restarted = std::count_if(all.begin(), all.end(), [&](const auto& r) {
+      return r.method == "POST" && r.path == "/transcribes" && r.status == 200 &&
+             json::parse(r.body)["reference_id"] == calls[1];
+    });
+    bool walked = false;  // the call list's last, empty page was answered
+    for (std::size_t i = before; i < all.size(); ++i)
+      walked |= all[i].method == "GET" && all[i].path == "/calls" && all[i].status == 200 &&
+                json::parse(all[i].response)["result"].empty();
+    return walked && restarted == 2 &&
+           answered(all, "POST", "/speakings/" + speakings[calls[0]] + "/stop") == 1 &&
+           answered(all, "POST", "/transcribes/" + first_transcribes[calls[0]] + "/stop") == 1;
+  };
+  ASSERT_TRUE(eventually(settled, std::chrono::seconds(60))) << parley->output();
+  auto all = voipbin->requests();
+  // (a) Call 0's sessions were stopped and call 1's transcription started again, as before...
+  EXPECT_EQ(voipbin->calls_finished(), 1u);
+  EXPECT_EQ(voipbin->live_speakings(), calls.size() - 1);
+  // ...(b) without a GET of any held call or transcribe: only list pages.
+  std::vector<std::string> singles;
+  for (const auto& r : all)
+    if (is_get_of_one(r)) singles.push_back(r.method + " " + r.path);
+  EXPECT_TRUE(singles.empty()) << testing::PrintToString(singles);
+  // Every call page (three of two calls, then the empty one); the transcribe pages only up to the
+  // one listing the oldest held transcribe: six transcribes, two a page.
+  EXPECT_EQ(list_requests(all, before, "/calls"), 4u) << testing::PrintToString(labels(all));
+  EXPECT_EQ(list_requests(all, before, "/transcribes"), 3u) << testing::PrintToString(labels(all));
+  for (const auto& c : calls) voipbin->hang_up(c);  // parley stops at once, without a drain
+}
+
+// A held call or transcribe that the lists do not show (here: they fail) is asked for on its own.
+TEST_F(Recovery, AfterAReconnectHeldCallsTheListsDoNotShowAreAskedForOneByOne) {
+  start_echo();
+  auto a = voipbin->place_call(lingering_call("one"));
+  auto b = voipbin->place_call(lingering_call("one"));
+  ASSERT_TRUE(eventually([&] { return only(voipbin->requests(), "/say").size() == 2; })) << parley->output();
+  auto speakings = sessions_by_call(voipbin->requests(), "/speakings");
+  auto transcribes = sessions_by_call(voipbin->requests(), "/transcribes");
+  // A 400 is not retried: each list fails at its first page.
+  voipbin->fail_next("GET", "/calls", 400);
+  voipbin->fail_next("GET", "/transcribes", 400);
+  voipbin->drop_websockets();
+  voipbin->hang_up(a);
+  ASSERT_TRUE(eventually([&] {
+    auto all = voipbin->requests();
+    return answered(all, "POST", "/speakings/" + speakings[a] + "/stop") == 1 &&
+           answered(all, "GET", "/transcribes/" + transcribes[b]) == 1;
+  })) << parley->output();
+  auto all = voipbin->requests();
+  EXPECT_EQ(answered(all, "GET", "/calls/" + a), 1u);
+  EXPECT_EQ(answered(all, "GET", "/calls/" + b), 1u);
+  std::size_t failed_lists = 0;
+  for (const auto& r : all) failed_lists += r.method == "GET" && r.status == 400;
+  EXPECT_EQ(failed_lists, 2u);
+  EXPECT_EQ(voipbin->calls_finished(), 1u);
+  EXPECT_EQ(voipbin->live_speakings(), 1u);
+  voipbin->hang_up(b);
 }
 
 namespace {

@@ -156,6 +156,10 @@ TEST(VoipbinRequests, ListsAskForFullPagesAndContinueFromATokenAndTranscriptsNam
             "/calls?page_size=100&page_token=2026-01-15T09%3A30%3A00.123456Z");
   EXPECT_EQ(list_speakings().path, "/speakings?page_size=100");
   EXPECT_EQ(list_speakings("t").path, "/speakings?page_size=100&page_token=t");
+  EXPECT_EQ(list_transcribes().path, "/transcribes?page_size=100");
+  EXPECT_EQ(list_transcribes("t").path, "/transcribes?page_size=100&page_token=t");
+  EXPECT_EQ(endpoint_label(list_transcribes("t")), "GET /transcribes");
+  EXPECT_EQ(priority_of(list_transcribes("t")), priority::polling);
   auto t = list_transcripts(call_id);
   EXPECT_EQ(t.method, "GET");
   EXPECT_EQ(t.path, std::string("/transcripts?transcribe_id=") + call_id + "&page_size=100");
