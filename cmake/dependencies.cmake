@@ -13,3 +13,8 @@ set_target_properties(CAF::core PROPERTIES
   IMPORTED_LOCATION ${CAF_CORE_LIBRARY}
   INTERFACE_INCLUDE_DIRECTORIES ${CAF_INCLUDE_DIR}
   INTERFACE_LINK_LIBRARIES Threads::Threads)
+
+# Cluster mode's Redis client (net/redis_client.cpp) drives hiredis's async API; Debian 12 ships
+# hiredis 0.14 with a .pc file. Its headers are included as <hiredis/...>.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
