@@ -55,5 +55,9 @@ CAF_ADD_ATOM(parley, parley::atoms, drain, "drain")
 CAF_ADD_ATOM(parley, parley::atoms, drain_over, "drain_over")
 CAF_ADD_ATOM(parley, parley::atoms, wrap_up, "wrap_up")
 CAF_ADD_ATOM(parley, parley::atoms, calls, "calls")
+// cluster mode: a claim's answer; another node's call is this node's now; hand a call over
+CAF_ADD_ATOM(parley, parley::atoms, claimed, "claimed")
+CAF_ADD_ATOM(parley, parley::atoms, adopt, "adopt")
+CAF_ADD_ATOM(parley, parley::atoms, hand_off, "hand_off")
 
 CAF_END_TYPE_ID_BLOCK(parley)

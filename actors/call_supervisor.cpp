@@ -690,6 +690,19 @@ void wrap_up(supervisor_ptr self) {
     self->delayed_send(self, bound, atoms::hangup_call_v);
 }
 
+// Cluster mode's drain: another node adopts the call (docs/scaling.md). What the agent was
+// saying is cut and the sessions stop at once; the caller hears a pause, not a goodbye.
+void hand_off(supervisor_ptr self) {
+  auto& st = self->state;
+  if (st.now == phase::ending) return;
+  ++st.barge_generation;
+  st.unheard.clear();
+  close_tools(self, "the call is handed to another node");
+  cancel_brain(self);
+  spdlog::info("call {}: handed to another node", st.call_id);
+  end_call(self);
+}
+
 void greet(supervisor_ptr self) {
   auto& st = self->state;
   if (std::exchange(st.greeted, true) || st.now == phase::ending || st.wrapping_up) return;
@@ -1025,6 +1038,7 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
         hang_up(self);
       },
       [=](atoms::wrap_up) { wrap_up(self); },
+      [=](atoms::hand_off) { hand_off(self); },
       [=](atoms::rest, uint64_t tag, const http_reply& r) {
         if (tag == transcripts_tag) return on_transcripts(self, r);
         if (tag == transfer_tag) return on_transfer(self, r);

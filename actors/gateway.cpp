@@ -104,6 +104,13 @@ struct gateway_state {
     bool live = true;
   };
   std::unordered_map<std::string, waiting_call> waiting;
+  // Cluster mode: calls whose claim is on its way; `lookup` when the claim is for a live call
+  // found by reconciliation or adopted from a dead node (its transcriptions are looked up next).
+  struct claiming_call {
+    waiting_call call;
+    bool lookup = false;
+  };
+  std::unordered_map<std::string, claiming_call> claiming;
   std::unordered_map<std::string, profiles::call_facts> listed_facts;  // reconcile: from GET /calls
   std::unordered_map<std::string, call_supervisor_actor> calls;        // call id -> supervisor
   std::unordered_map<caf::actor_addr, std::string> call_of;            // supervisor -> call id
@@ -115,7 +122,7 @@ struct gateway_state {
   recent_set ended{8192};  // calls that hung up: a late `progressing` must not revive them
   std::unordered_map<std::string, uint64_t> rejections;  // reason -> count, for log_rejected
   // Reconciliation (at start-up and after a reconnect): what each REST answer is about.
-  enum class check { call, call_list, transcribe, transcribe_list, call_transcribes };
+  enum class check { call, call_list, transcribe, transcribe_list, call_transcribes, adopted };
   struct pending {
     check kind;
     std::string id;
@@ -134,7 +141,8 @@ struct gateway_state {
   bool transcribe_walk_started = false;
   std::unordered_set<std::string> looking;  // live calls whose transcriptions are being looked up
   bool connected_before = false;
-  bool draining = false;  // no new calls; live ones go on
+  bool draining = false;     // no new calls; live ones go on
+  bool handing_off = false;  // cluster mode's drain timed out: the calls ending go to other nodes
   bool shutting_down = false;
 };
 
@@ -177,28 +185,29 @@ void unroute_transcribes(gateway_state& st, const std::string& call_id) {
   st.transcribes_of.erase(mine);
 }
 
-// Takes on a call that reached `progressing`, within agent.max-calls. With `transcribe_id`, an
-// earlier process served the call: its supervisor rebuilds the conversation from that
-// transcription and adopts it if it is `live`, or starts a new one if it ended (a call released
-// by a draining parley) (DESIGN §8).
-void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
-           profiles::call_facts facts) {
-  auto& st = self->state;
-  if (st.calls.count(call_id) || st.shutting_down) return;
+// Whether a call that reached `progressing` can be taken on now.
+bool may_admit(gateway_state& st, const std::string& call_id) {
+  if (st.calls.count(call_id) || st.shutting_down) return false;
   if (st.draining) {  // another parley takes it
     spdlog::info("call {}: not answered, parley is draining", call_id);
-    return;
+    return false;
   }
   if (st.ended.contains(call_id)) {  // events arrive in any order: it hung up already
     st.rt->stats->events_unroutable_total.inc();
     spdlog::debug("call {}: progressing after its hangup, ignored", call_id);
-    return;
+    return false;
   }
   if (st.calls.size() >= st.rt->agent.max_calls) {
     st.rt->stats->calls_rejected_total.inc();
     spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", call_id, st.rt->agent.max_calls);
-    return;
+    return false;
   }
+  return true;
+}
+
+void start_call(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
+                profiles::call_facts facts) {
+  auto& st = self->state;
   if (auto vars = st.variables.find(call_id)) facts.variables = *vars;
   auto chosen = profiles::select(st.profile_rules, facts);
   const auto& rt = chosen ? st.profile_rt[*chosen] : st.rt;
@@ -219,6 +228,20 @@ void admit(gateway_ptr self, const std::string& call_id, const std::string& tran
   }
   st.rt->stats->calls_total.inc();
   st.rt->stats->active_calls.add(1);
+}
+
+// Takes on a call that reached `progressing`, within agent.max-calls; in cluster mode once
+// this node has claimed it (`claimed`: it has). With `transcribe_id`, an earlier process
+// served the call: its supervisor rebuilds the conversation from that transcription and
+// adopts it if it is `live`, or starts a new one if it ended (a call released by a draining
+// parley) (DESIGN §8).
+void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
+           profiles::call_facts facts, bool claimed = false) {
+  auto& st = self->state;
+  if (!may_admit(st, call_id)) return;
+  if (!st.rt->cluster || claimed) return start_call(self, call_id, transcribe_id, live, std::move(facts));
+  auto pending = gateway_state::claiming_call{{std::move(facts), transcribe_id, live}, false};
+  if (st.claiming.emplace(call_id, std::move(pending)).second) claim_call(*st.rt, self->address(), call_id);
 }
 
 // Admits the call now, or, when a profile could match it by a call variable that has not come
@@ -367,14 +390,23 @@ void reconcile(gateway_ptr self, bool startup) {
   ask(self, gateway_state::check::call_list, "", voipbin::list_calls(), st.listing);
 }
 
+void look_up_transcribes(gateway_ptr self, const std::string& call_id) {
+  // One page: a call has few transcriptions and the live one is among the newest.
+  ask(self, gateway_state::check::call_transcribes, call_id, voipbin::list_transcribes_of(call_id));
+}
+
 // A live call this process does not hold. Whether its transcription runs tells whether an
 // earlier process served it (VoIPBIN keeps a call's sessions when their client dies).
 void consider(gateway_ptr self, const std::string& call_id, profiles::call_facts facts) {
   auto& st = self->state;
   if (st.calls.count(call_id) || st.ended.contains(call_id) || !st.looking.insert(call_id).second) return;
   st.listed_facts[call_id] = std::move(facts);
-  // One page: a call has few transcriptions and the live one is among the newest.
-  ask(self, gateway_state::check::call_transcribes, call_id, voipbin::list_transcribes_of(call_id));
+  if (st.rt->cluster) {  // first make sure no other node serves it
+    if (st.claiming.emplace(call_id, gateway_state::claiming_call{{}, true}).second)
+      claim_call(*st.rt, self->address(), call_id);
+    return;
+  }
+  look_up_transcribes(self, call_id);
 }
 
 // VoIPBIN ended a held transcription while its call goes on (§7.2): the supervisor starts a new one.
@@ -540,6 +572,31 @@ void on_call_transcribes(gateway_ptr self, const std::string& call_id, const htt
   admit(self, call_id, live->id, true, std::move(facts));
 }
 
+// Cluster mode: the answer to a claim. A call another node serves is left to it.
+void on_claimed(gateway_ptr self, const std::string& call_id, bool ours) {
+  auto& st = self->state;
+  auto it = st.claiming.find(call_id);
+  if (it == st.claiming.end()) return;
+  auto pending = std::move(it->second);
+  st.claiming.erase(it);
+  if (!ours) {
+    st.rt->stats->calls_elsewhere_total.inc();
+    spdlog::debug("call {}: served by another node", call_id);
+    if (pending.lookup) {
+      st.looking.erase(call_id);
+      st.listed_facts.erase(call_id);
+    }
+    return;
+  }
+  if (pending.lookup) return look_up_transcribes(self, call_id);
+  if (!may_admit(st, call_id)) {
+    if (!st.calls.count(call_id)) st.rt->cluster->release(call_id);
+    return;
+  }
+  auto& w = pending.call;
+  start_call(self, call_id, w.transcribe_id, w.live, std::move(w.facts));
+}
+
 void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
   auto& st = self->state;
   auto it = st.checks.find(tag);
@@ -554,6 +611,18 @@ void on_check(gateway_ptr self, uint64_t tag, const http_reply& r) {
       if (r.status == 404)
         on_call(self, voipbin::call{p.id, st.rt->voipbin.customer_id, "hangup", "", "", "", ""});
       return;
+    }
+    case gateway_state::check::adopted: {
+      auto c = r.ok() ? voipbin::parse_call(r.body) : result<voipbin::call>(fail(""));
+      if (c && c->status == "progressing") return consider(self, c->id, {c->source, c->destination, {}});
+      if (c || r.status == 404) {  // over meanwhile: nobody needs to serve it
+        spdlog::info("call {}: ended before it was adopted", p.id);
+        st.rt->cluster->release(p.id);
+        return;
+      }
+      // VoIPBIN could not say: taken as live, as reconciliation does with what it cannot tell.
+      spdlog::warn("call {}: its state is unknown ({} {}); adopting it anyway", p.id, r.status, r.error);
+      return consider(self, p.id, {});
     }
     case gateway_state::check::call_list:
       return on_call_page(self, p.listing, r);
@@ -596,6 +665,8 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
     st.calls.erase(call_id);
     unroute_transcribes(st, call_id);
     st.rt->stats->active_calls.add(-1);
+    // A call handed over stays this node's in Redis until a live node adopts it.
+    if (st.rt->cluster && !(st.handing_off && !st.ended.contains(call_id))) st.rt->cluster->release(call_id);
     if ((st.shutting_down || st.draining) && st.calls.empty()) self->quit();
   });
   return {
@@ -666,9 +737,24 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
       [=](atoms::drain_over) {
         auto& st = self->state;
         if (st.shutting_down || st.calls.empty()) return;
+        if (st.rt->cluster) {  // other nodes go on with them (docs/scaling.md)
+          spdlog::info("drain timeout: handing {} live calls to other nodes", st.calls.size());
+          st.handing_off = true;
+          for (auto& [id, sup] : st.calls) self->send(sup, atoms::hand_off_v);
+          return;
+        }
         spdlog::info("drain timeout: {} calls still live; saying the drain message, then {}", st.calls.size(),
                      st.rt->agent.drain_release ? "releasing them" : "hanging up");
         for (auto& [id, sup] : st.calls) self->send(sup, atoms::wrap_up_v);
+      },
+      [=](atoms::claimed, const std::string& call_id, bool ours) { on_claimed(self, call_id, ours); },
+      // A dead node's call: adopted like a live call found by reconciliation, once VoIPBIN
+      // says it still lives (and who it is between).
+      [=](atoms::adopt, const std::string& call_id) {
+        auto& st = self->state;
+        if (st.shutting_down || st.calls.count(call_id)) return;
+        spdlog::info("call {}: its node is gone; adopting it", call_id);
+        ask(self, gateway_state::check::adopted, call_id, voipbin::get_call(call_id));
       },
       [=](atoms::shutdown) {
         auto& st = self->state;

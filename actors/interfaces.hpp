@@ -79,6 +79,8 @@ using call_supervisor_actor = caf::typed_actor<
     caf::reacts_to<atoms::transcribe_done>,
     // the drain timed out: say agent.drain-message, then hang up or release the call
     caf::reacts_to<atoms::wrap_up>,
+    // cluster mode's drain: stop the sessions at once, without a word, for another node to go on
+    caf::reacts_to<atoms::hand_off>,
     // its own timers, each stale unless its epoch or generation is still the current one:
     // (generation) the caller was silent for agent.silence-timeout
     caf::reacts_to<atoms::silence, uint64_t>,
@@ -119,7 +121,11 @@ using gateway_actor = caf::typed_actor<
     // end every call now (stop its sessions), then exit
     caf::reacts_to<atoms::shutdown>,
     // its own timer: (call id) agent.variables-wait passed for that call
-    caf::reacts_to<atoms::deadline, std::string>>::extend_with<rest_client_actor>;
+    caf::reacts_to<atoms::deadline, std::string>,
+    // cluster mode, from the io thread: (call id, ours) the answer to a claim
+    caf::reacts_to<atoms::claimed, std::string, bool>,
+    // cluster mode: (call id) a dead node's call is this node's now: adopt it
+    caf::reacts_to<atoms::adopt, std::string>>::extend_with<rest_client_actor>;
 
 // A call observer's host (observers.cpp): one per observer and call, apart from the call's own
 // actors. It quits after the `ended` event, or when the supervisor is gone.

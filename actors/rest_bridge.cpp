@@ -98,4 +98,8 @@ net::request_handle stream_reply(const runtime& rt, const caf::actor_addr& to, u
       });
 }
 
+void claim_call(const runtime& rt, const caf::actor_addr& to, const std::string& call_id) {
+  rt.cluster->claim(call_id, [to, call_id](bool ours) { deliver(to, atoms::claimed_v, call_id, ours); });
+}
+
 }  // namespace parley

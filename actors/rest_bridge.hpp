@@ -34,4 +34,8 @@ net::request_handle send_http(const runtime& rt, const caf::actor_addr& to, uint
 net::request_handle stream_reply(const runtime& rt, const caf::actor_addr& to, uint64_t tag,
                                  net::http_request request, reply_gate::parse_fn parse);
 
+// Cluster mode: claims `call_id` for this node (rt.cluster must be set); `to` receives
+// (claimed_atom, call id, ours).
+void claim_call(const runtime& rt, const caf::actor_addr& to, const std::string& call_id);
+
 }  // namespace parley

@@ -17,6 +17,18 @@ namespace parley {
 
 struct metrics;
 struct readiness;
+
+// Cluster mode (docs/scaling.md): which node serves which call, kept in Redis by
+// app/cluster_node. Thread-safe; callbacks run on the io thread. Null in cluster.mode=single.
+class call_registry {
+ public:
+  virtual ~call_registry() = default;
+  // Claims the call for this node; `done(true)` when it is ours (now or already), false when
+  // another node serves it or the claim could not be made.
+  virtual void claim(const std::string& call_id, std::function<void(bool ours)> done) = 0;
+  // The call is over here and nobody needs to go on with it.
+  virtual void release(const std::string& call_id) = 0;
+};
 namespace net {
 class http_client;
 class voipbin_scheduler;
@@ -114,6 +126,7 @@ struct runtime {
   net::voipbin_scheduler* voipbin_rest = nullptr;  // every VoIPBIN REST call; outlives every actor
   metrics* stats = nullptr;                        // outlives every actor
   readiness* ready = nullptr;                      // GET /readyz; outlives every actor, may be unset
+  call_registry* cluster = nullptr;                // cluster.mode=redis; outlives every actor
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
   // The agent profiles besides the default (llm and agent above), in configuration order.

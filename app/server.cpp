@@ -11,6 +11,7 @@
 #include "actors/gateway.hpp"
 #include "actors/observers.hpp"
 #include "app/admin_routes.hpp"
+#include "app/cluster_node.hpp"
 #include "app/drain.hpp"
 #include "app/fd_limit.hpp"
 #include "app/logging.hpp"
@@ -120,6 +121,19 @@ int run_parley(int argc, char** argv) {
   rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;
   rt->ready = &ready;
+  // Declared before the actor system, so it outlives every actor that claims through it.
+  std::unique_ptr<cluster_node> cluster;
+  if (s.cluster.redis) {
+    net::redis_options redis;
+    redis.endpoint = s.cluster.endpoint;
+    redis.password = s.cluster.password;
+    cluster = std::make_unique<cluster_node>(
+        io.context(),
+        cluster_options{std::move(redis), s.voipbin.customer_id, s.cluster.node_id, s.cluster.lease,
+                        s.cluster.serve_alone},
+        stats, ready, [to_gateway](const std::string& call_id) { to_gateway(atoms::adopt_v, call_id); });
+    rt->cluster = cluster.get();
+  }
 
   int rc = 0;
   {
@@ -156,6 +170,7 @@ int run_parley(int argc, char** argv) {
     gateway->attach_functor([&gateway_done](const caf::error&) { gateway_done.set_value(); });
 
     io.start();
+    if (cluster) cluster->start();  // first: a call is claimed before it is answered
     if (webhook) ready.webhook_listening = true;
     if (s.events_websocket) ws->start();
     // With a WebSocket the gateway reconciles once it is subscribed (so nothing starting from
@@ -168,6 +183,9 @@ int run_parley(int argc, char** argv) {
     spdlog::info("parley running: admin on {}:{}, {} brain, VoIPBIN {}, events over {}", s.admin_listen.host,
                  (*admin)->port(), s.llm.provider, s.voipbin.api.origin(),
                  s.events_websocket ? (s.events_webhook ? "websocket and webhook" : "websocket") : "webhook");
+    if (cluster)
+      spdlog::info("cluster mode: node {}, Redis {}, lease {} ms", s.cluster.node_id,
+                   s.cluster.endpoint.to_string(), s.cluster.lease.count());
 
     // The event sources stay up while draining: the live calls still need their events.
     rc = wait_and_drain(signals, gateway, gateway_done.get_future(), ready, s.agent.drain_timeout);
@@ -178,6 +196,8 @@ int run_parley(int argc, char** argv) {
     gateway = nullptr;
     ws.reset();
   }  // the actor system waits for the last actor here
+  // The calls a drain handed over are adopted at once by the other nodes.
+  if (cluster) cluster->stop();
   io.stop();
   spdlog::info("parley stopped");
   return rc;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <optional>
+
+#include <unistd.h>
 
 #include "app/config_file.hpp"
 #include "app/option_table.hpp"
@@ -70,6 +73,37 @@ std::optional<std::string> environment(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   if (!value) return std::nullopt;
   return std::string(value);
+}
+
+// The default cluster.node-id: unique per process on one host, and readable in Redis.
+std::string host_and_pid() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "parley");
+  return std::string(host) + "-" + std::to_string(getpid());
+}
+
+// cluster.mode, cluster.redis-url, cluster.redis-password, cluster.node-id, cluster.lease,
+// cluster.redis-down.
+std::optional<failure> check_cluster(const raw_options& raw, cluster_settings& c) {
+  if (raw.cluster_mode != "single" && raw.cluster_mode != "redis")
+    return bad("cluster.mode", "'" + raw.cluster_mode + "' is not one of single, redis");
+  c.redis = raw.cluster_mode == "redis";
+  auto endpoint = parse_redis_url(raw.cluster_redis_url);
+  if (!endpoint) return bad("cluster.redis-url", endpoint.error().message);
+  c.endpoint = *endpoint;
+  c.password = raw.cluster_redis_password;
+  c.node_id = raw.cluster_node_id.empty() ? host_and_pid() : raw.cluster_node_id;
+  if (c.node_id.size() > 128 || !std::all_of(c.node_id.begin(), c.node_id.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == '_';
+      }))
+    return bad("cluster.node-id", "use at most 128 letters, digits, '.', '-' or '_'");
+  if (!(raw.cluster_lease >= 1 && raw.cluster_lease <= 3600))
+    return bad("cluster.lease", "must be between 1 and 3600 seconds");
+  c.lease = millis(raw.cluster_lease);
+  if (raw.cluster_redis_down != "refuse" && raw.cluster_redis_down != "serve-alone")
+    return bad("cluster.redis-down", "'" + raw.cluster_redis_down + "' is not one of refuse, serve-alone");
+  c.serve_alone = raw.cluster_redis_down == "serve-alone";
+  return std::nullopt;
 }
 
 // agent.tools, agent.tools-file, agent.max-tool-calls, agent.transfer-to, agent.transfer-message.
@@ -351,6 +385,8 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();
   s.admin_listen = *admin;
+
+  if (auto err = check_cluster(raw, s.cluster)) return *err;
 
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(levels.begin(), levels.end(), raw.log_level) == levels.end())

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
+#include "protocol/redis_url.hpp"
 #include "protocol/result.hpp"
 
 namespace parley {
@@ -86,6 +87,12 @@ struct raw_options {
   std::vector<std::string> agent_observers;  // registered call observers each call gets
   double agent_variables_wait = 1;
   std::string admin_listen = "127.0.0.1:9090";
+  std::string cluster_mode = "single";
+  std::string cluster_redis_url = "redis://127.0.0.1:6379/0";
+  std::string cluster_redis_password;
+  std::string cluster_node_id;  // empty: host name and pid
+  double cluster_lease = 10;
+  std::string cluster_redis_down = "refuse";
   std::string log_level = "info";
   std::string log_format = "text";
   int32_t io_threads = 1;
@@ -101,6 +108,17 @@ struct listen_address {
   uint16_t port = 0;
 };
 
+// Cluster mode (docs/scaling.md): several parley instances on one customer, coordinated in
+// Redis.
+struct cluster_settings {
+  bool redis = false;  // cluster.mode=redis
+  redis_endpoint endpoint;
+  std::string password;
+  std::string node_id;  // never empty once validated
+  std::chrono::milliseconds lease{10000};
+  bool serve_alone = false;  // cluster.redis-down=serve-alone
+};
+
 struct settings {
   voipbin_options voipbin;
   llm_options llm;
@@ -112,6 +130,7 @@ struct settings {
   std::string webhook_path;
   std::string webhook_secret;
   listen_address admin_listen;
+  cluster_settings cluster;
   std::string log_level;
   bool log_json = false;
   int io_threads = 1;

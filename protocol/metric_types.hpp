@@ -24,6 +24,7 @@ class counter {
 class gauge {
  public:
   void add(int64_t n) { v_.fetch_add(n, std::memory_order_relaxed); }
+  void set(int64_t n) { v_.store(n, std::memory_order_relaxed); }
   int64_t value() const { return v_.load(std::memory_order_relaxed); }
 
  private:

@@ -19,6 +19,10 @@ std::string metrics::render() const {
   c("parley_calls_adopted_total",
     "Calls an earlier process served, taken over at start-up or after a reconnect, history rebuilt.",
     calls_adopted_total.value());
+  c("parley_calls_elsewhere_total", "Calls another cluster node claimed first (cluster mode).",
+    calls_elsewhere_total.value());
+  g("parley_cluster_redis_up", "1 while Redis answers (cluster mode).", cluster_redis_up.value());
+  g("parley_cluster_nodes", "Live cluster nodes, this one included (cluster mode).", cluster_nodes.value());
   c("parley_turns_total", "Caller turns answered by the agent.", turns_total.value());
   c("parley_bargeins_total", "Agent replies interrupted by the caller.", bargeins_total.value());
   c("parley_bargeins_false_total", "Barge-ins that brought no words; the agent said the rest again.",

@@ -11,8 +11,11 @@ namespace parley {
 struct metrics {
   gauge active_calls;
   counter calls_total;
-  counter calls_rejected_total;  // over agent.max-calls
-  counter calls_adopted_total;   // taken over with their live transcription (DESIGN §8)
+  counter calls_rejected_total;   // over agent.max-calls
+  counter calls_adopted_total;    // taken over with their live transcription (DESIGN §8)
+  counter calls_elsewhere_total;  // cluster mode: another node claimed the call first
+  gauge cluster_redis_up;         // cluster mode: 1 while Redis answers
+  gauge cluster_nodes;            // cluster mode: live nodes, this one included
   counter turns_total;
   counter bargeins_total;
   counter bargeins_false_total;  // barge-ins that brought no words: the agent resumed

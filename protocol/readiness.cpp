@@ -15,6 +15,7 @@ readiness::verdict readiness::check(int64_t active_calls) const {
     return {false, why};
   }
   if (webhook_required && !webhook_listening.load()) return {false, "webhook receiver not listening"};
+  if (cluster_required && !cluster_up.load()) return {false, "Redis unreachable (cluster.redis-url)"};
   if (max_calls > 0 && active_calls >= static_cast<int64_t>(max_calls))
     return {false, "agent.max-calls (" + std::to_string(max_calls) + ") reached"};
   return {true, {}};

@@ -361,3 +361,41 @@ TEST(Settings, ToolsFileErrorsNameTheFile) {
   r.agent_tools_file = "/tmp";
   EXPECT_EQ(error_of(r), "agent.tools-file: /tmp: is a directory, not a tools file");
 }
+
+TEST(Settings, ClusterOptions) {
+  auto s = validate(valid(), providers);
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->cluster.redis);
+  EXPECT_EQ(s->cluster.node_id.rfind('-'), s->cluster.node_id.size() - std::to_string(getpid()).size() - 1)
+      << "default: host name and pid, got " << s->cluster.node_id;
+
+  auto r = valid();
+  r.cluster_mode = "redis";
+  r.cluster_redis_url = "redis://cache.internal:6380/2";
+  r.cluster_redis_password = "hunter2";
+  r.cluster_node_id = "parley-0";
+  r.cluster_lease = 4.5;
+  r.cluster_redis_down = "serve-alone";
+  s = validate(r, providers);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(s->cluster.redis);
+  EXPECT_EQ(s->cluster.endpoint.to_string(), "redis://cache.internal:6380/2");
+  EXPECT_EQ(s->cluster.password, "hunter2");
+  EXPECT_EQ(s->cluster.node_id, "parley-0");
+  EXPECT_EQ(s->cluster.lease, std::chrono::milliseconds(4500));
+  EXPECT_TRUE(s->cluster.serve_alone);
+
+  auto refused = [&](auto set, const std::string& option) {
+    auto bad = r;
+    set(bad);
+    auto e = error_of(bad);
+    EXPECT_EQ(e.rfind(option + ": ", 0), 0u) << e;
+    EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
+  };
+  refused([](raw_options& x) { x.cluster_mode = "mesh"; }, "cluster.mode");
+  refused([](raw_options& x) { x.cluster_redis_url = "rediss://cache:6380"; }, "cluster.redis-url");
+  refused([](raw_options& x) { x.cluster_redis_url = "redis://cache:99999"; }, "cluster.redis-url");
+  refused([](raw_options& x) { x.cluster_node_id = "two words"; }, "cluster.node-id");
+  refused([](raw_options& x) { x.cluster_lease = 0.5; }, "cluster.lease");
+  refused([](raw_options& x) { x.cluster_redis_down = "panic"; }, "cluster.redis-down");
+}
