@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 ca-certificates openssl
   python3-aiohttp  # the benchmark's Python baseline (bench/baseline), run by a test too
+  python3-yaml  # the deploy manifests' test (tests/deploy/check_kubernetes.py)
 )
 
 missing=()
