@@ -11,6 +11,7 @@ packages=(
   python3 ca-certificates openssl
   python3-aiohttp  # the benchmark's Python baseline (bench/baseline), run by a test too
   libhiredis-dev redis-server  # cluster mode's Redis client; its tests run a real redis-server
+  python3-yaml  # the deploy manifests' test (tests/deploy/check_kubernetes.py)
 )
 
 missing=()
