@@ -197,7 +197,8 @@ bool may_admit(gateway_state& st, const std::string& call_id) {
     spdlog::debug("call {}: progressing after its hangup, ignored", call_id);
     return false;
   }
-  if (st.calls.size() >= st.rt->agent.max_calls) {
+  // Claims on their way count: an instance must not claim what it cannot serve.
+  if (st.calls.size() + st.claiming.size() >= st.rt->agent.max_calls) {
     st.rt->stats->calls_rejected_total.inc();
     spdlog::warn("call {}: not answered, agent.max-calls ({}) reached", call_id, st.rt->agent.max_calls);
     return false;

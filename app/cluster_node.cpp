@@ -23,7 +23,7 @@ using clock_type = std::chrono::steady_clock;
 constexpr int adopt_batch = 64;
 // How long a node waits before claiming a new call, per call it serves, and at most: a few
 // milliseconds more to answer, and the calls spread over the nodes.
-constexpr std::chrono::microseconds claim_wait_per_call{200};
+constexpr std::chrono::microseconds claim_wait_per_call{1000};
 constexpr std::chrono::milliseconds max_claim_wait{50};
 
 }  // namespace
@@ -31,13 +31,14 @@ constexpr std::chrono::milliseconds max_claim_wait{50};
 // Everything below runs on the io thread.
 struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
   state(boost::asio::io_context& io, cluster_options o, metrics& m, readiness& r,
-        std::function<void(const std::string&)> a)
+        std::function<void(const std::string&)> a, std::function<void(int)> n)
       : io(io),
         opts(std::move(o)),
         keys(opts.customer_id),
         stats(m),
         ready(r),
         adopt(std::move(a)),
+        members(std::move(n)),
         timer(io) {}
 
   boost::asio::io_context& io;
@@ -46,6 +47,8 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
   metrics& stats;
   readiness& ready;
   std::function<void(const std::string&)> adopt;
+  std::function<void(int)> members;
+  int live = 0;  // nodes, as last renewed
   std::unique_ptr<net::redis_client> redis;
   boost::asio::steady_timer timer;
   bool up = false;
@@ -82,6 +85,11 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
     }
     const auto& r = out.reply.elements;
     stats.cluster_nodes.set(r[0].integer);
+    if (auto n = static_cast<int>(r[0].integer); n != live) {
+      spdlog::info("cluster: {} nodes live; this one uses 1/{} of voipbin.rate-limit", n, n);
+      live = n;
+      members(n);
+    }
     // Right after (re)connecting, every node's lease may look ended: give them all one lease
     // to renew theirs before taking anything.
     if (clock_type::now() - up_since < opts.lease) return;
@@ -194,8 +202,10 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
 };
 
 cluster_node::cluster_node(boost::asio::io_context& io, cluster_options options, metrics& stats,
-                           readiness& ready, std::function<void(const std::string&)> adopt)
-    : st_(std::make_shared<state>(io, std::move(options), stats, ready, std::move(adopt))) {
+                           readiness& ready, std::function<void(const std::string&)> adopt,
+                           std::function<void(int)> members)
+    : st_(std::make_shared<state>(io, std::move(options), stats, ready, std::move(adopt),
+                                  std::move(members))) {
   std::weak_ptr<state> weak = st_;
   st_->redis = std::make_unique<net::redis_client>(
       io, st_->opts.redis, [weak](net::redis_link link, net::redis_state s, const std::string& why) {

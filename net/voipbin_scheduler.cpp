@@ -39,7 +39,14 @@ std::chrono::milliseconds retry_after(const http_headers& headers) {
 
 struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler::impl> {
   impl(asio::io_context& io, http_client& http, scheduler_options o)
-      : io(io), http(http), opts(std::move(o)), tokens(opts.burst), refilled(clock_type::now()), timer(io) {}
+      : io(io),
+        http(http),
+        opts(std::move(o)),
+        rate(opts.rate),
+        burst(opts.burst),
+        tokens(opts.burst),
+        refilled(clock_type::now()),
+        timer(io) {}
 
   // A new request: refused at once when the queues hold opts.max_queued already.
   void submit(queued q) {
@@ -111,7 +118,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
 
   void refill() {
     auto now = clock_type::now();
-    tokens = std::min(opts.burst, tokens + std::chrono::duration<double>(now - refilled).count() * opts.rate);
+    tokens = std::min(burst, tokens + std::chrono::duration<double>(now - refilled).count() * rate);
     refilled = now;
   }
 
@@ -125,7 +132,7 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
         waited_before = next_seq;  // everything queued now has waited
         auto wake = now < paused_until ? paused_until
                                        : now + std::chrono::duration_cast<clock_type::duration>(
-                                                   std::chrono::duration<double>((1 - tokens) / opts.rate));
+                                                   std::chrono::duration<double>((1 - tokens) / rate));
         arm(wake);
         return;
       }
@@ -210,6 +217,8 @@ struct voipbin_scheduler::impl : std::enable_shared_from_this<voipbin_scheduler:
   uint64_t next_seq = 0;       // the seq of the next item queued
   uint64_t waited_before = 0;  // items with a smaller seq were queued while the pump was blocked
   std::size_t held_count = 0;  // flushes in `held`
+  double rate;                 // this process's share of opts.rate
+  double burst;                // and of opts.burst
   double tokens;
   clock_type::time_point refilled;
   clock_type::time_point paused_until{};
@@ -224,6 +233,16 @@ voipbin_scheduler::voipbin_scheduler(asio::io_context& io, http_client& http, sc
     : impl_(std::make_shared<impl>(io, http, std::move(options))) {}
 
 voipbin_scheduler::~voipbin_scheduler() = default;
+
+void voipbin_scheduler::share(int parts) {
+  asio::post(impl_->io, [st = impl_, parts] {
+    st->refill();
+    auto n = static_cast<double>(std::max(1, parts));
+    st->rate = st->opts.rate / n;
+    st->burst = std::max(1.0, st->opts.burst / n);
+    st->tokens = std::min(st->tokens, st->burst);
+  });
+}
 
 void voipbin_scheduler::submit(voipbin::rest_request request, done_fn done) {
   asio::post(impl_->io, [i = impl_, r = std::move(request), d = std::move(done)]() mutable {

@@ -51,6 +51,9 @@ class voipbin_scheduler {
   // Thread-safe; `done` runs on the io thread (at once, with net_errc::queue_full, when
   // options.max_queued requests wait already).
   void submit(voipbin::rest_request request, done_fn done);
+  // Thread-safe: from now on this process uses 1/parts of the rate and the burst (cluster mode:
+  // VoIPBIN's limit is per customer, shared by the live instances).
+  void share(int parts);
 
   struct impl;
 

@@ -48,7 +48,7 @@ class Cluster : public Conversation {
                     "--voipbin.rate-limit=1000", "--voipbin.rate-burst=1000"};
     cluster_args.insert(cluster_args.end(), extra.begin(), extra.end());
     sim::llm_sim_options lo;
-    lo.replies = {"You said: {user}"};
+    lo.replies = replies;
     lo.first_token_delay = std::chrono::milliseconds(10);
     lo.token_delay = std::chrono::milliseconds(2);
     // The caller waits for whole answers, however busy the machine.
@@ -105,13 +105,17 @@ class Cluster : public Conversation {
     return out;
   }
 
-  // Calls of three turns, the third on cue, each answered twice.
-  std::vector<std::string> place_three_turn_calls(int n) {
+  // Calls of three turns, the third on cue, each answered twice; `one_by_one`: each call
+  // placed once the one before is answered.
+  std::vector<std::string> place_three_turn_calls(int n, bool one_by_one = false) {
     std::vector<std::string> calls;
     for (int i = 0; i < n; ++i) {
       sim::caller_turn third{q3};
       third.on_cue = true;
       calls.push_back(voipbin->place_call({{q1, q2, third}}));
+      if (one_by_one) {
+        EXPECT_TRUE(eventually([&] { return !voipbin->heard(calls.back()).empty(); })) << outputs();
+      }
     }
     EXPECT_TRUE(eventually([&] {
       for (const auto& c : calls) {
@@ -172,6 +176,7 @@ class Cluster : public Conversation {
   }
 
   std::unique_ptr<redis_process> redis;
+  std::vector<std::string> replies = {"You said: {user}"};  // the model's, by turn of a call
   std::vector<std::string> cluster_args;
   std::vector<node> nodes;
 };
@@ -284,4 +289,28 @@ TEST_F(Cluster, WithRedisDownCallsGoOnNewOnesWaitAndAllRecover) {
   ASSERT_EQ(heard.size(), 2u) << outputs();
   EXPECT_EQ(heard.back().text, reply_to(q1));
   EXPECT_EQ(total("parley_calls_total", all_nodes()), 3);
+}
+
+TEST_F(Cluster, TheInstancesShareTheCustomersRateLimit) {
+  // Three calls each (agent.max-calls), then every caller speaks at once: three-sentence
+  // answers, 27 /say requests together.
+  replies = {"You said: {user}", "You said: {user}", "One for you. Two for you. Three for you."};
+  // VoIPBIN allows 6 requests a second; the instances are told 5 (a margin for timing).
+  ASSERT_NO_FATAL_FAILURE(
+      start_cluster(3, {"--voipbin.rate-limit=5", "--voipbin.rate-burst=5", "--agent.max-calls=3"},
+                    [](sim::voipbin_sim_options& vo) {
+                      vo.rate_limit = 6;
+                      vo.rate_burst = 6;
+                    }));
+  for (const auto& nd : nodes)
+    ASSERT_TRUE(eventually([&] { return metric_of(nd, "parley_cluster_nodes") == 3; }));
+  auto calls = place_three_turn_calls(9, true);
+  for (const auto& nd : nodes) ASSERT_EQ(metric_of(nd, "parley_active_calls"), 3);
+  for (const auto& c : calls) voipbin->cue(c);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); }, std::chrono::seconds(90)))
+      << outputs();
+  std::size_t refused = 0;
+  for (const auto& r : voipbin->requests()) refused += r.status == 429;
+  EXPECT_EQ(refused, 0u) << outputs();
+  EXPECT_EQ(total("parley_rest_throttled_total", all_nodes()), 0);
 }
