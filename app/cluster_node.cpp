@@ -48,7 +48,8 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
   readiness& ready;
   std::function<void(const std::string&)> adopt;
   std::function<void(int)> members;
-  int live = 0;  // nodes, as last renewed
+  std::function<void(std::string)> on_event;  // events other nodes received (webhook mode)
+  int live = 0;                               // nodes, as last renewed
   std::unique_ptr<net::redis_client> redis;
   boost::asio::steady_timer timer;
   bool up = false;
@@ -217,9 +218,29 @@ cluster_node::~cluster_node() {
   if (st_->redis) st_->redis->stop();
 }
 
+void cluster_node::forward_events(std::function<void(std::string frame)> on_event) {
+  st_->on_event = std::move(on_event);
+}
+
+// An event on the channel is the sending node's id, a newline, and the frame as received.
+void cluster_node::share(std::string frame) {
+  std::string message = st_->opts.node_id;
+  message += '\n';
+  message += frame;
+  st_->redis->publish(st_->keys.events(), std::move(message), [](net::redis_outcome out) {
+    if (!out.success()) spdlog::warn("cluster: passing an event on failed: {}", out.failure_text());
+  });
+}
+
 void cluster_node::start() {
   st_->ready.cluster_required = true;
   st_->redis->start();
+  if (st_->on_event)
+    st_->redis->subscribe(st_->keys.events(), [st = st_](const std::string&, std::string message) {
+      auto nl = message.find('\n');
+      if (nl == std::string::npos || std::string_view(message).substr(0, nl) == st->opts.node_id) return;
+      st->on_event(message.substr(nl + 1));
+    });
   boost::asio::post(st_->io, [st = st_] { st->schedule(st->period()); });
 }
 

@@ -44,6 +44,12 @@ class cluster_node final : public call_registry {
   // io thread, while the io thread runs, once the gateway is gone.
   void stop(std::chrono::milliseconds wait = std::chrono::seconds(2));
 
+  // Webhook mode behind a load balancer: each instance receives some of the events. `share`
+  // publishes one it received to the others, who get it through `on_event` (set before
+  // start(); their own come back to nobody).
+  void forward_events(std::function<void(std::string frame)> on_event);
+  void share(std::string frame);
+
   void claim(const std::string& call_id, std::function<void(bool ours)> done) override;
   void release(const std::string& call_id) override;
 

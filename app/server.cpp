@@ -102,16 +102,6 @@ int run_parley(int argc, char** argv) {
   auto to_gateway = [gateway_addr](auto... xs) {
     if (auto g = caf::actor_cast<gateway_actor>(*gateway_addr)) caf::anon_send(g, xs...);
   };
-  std::shared_ptr<net::http_server> webhook;
-  if (s.events_webhook) {
-    auto hook = net::http_server::listen(
-        io.context(), {s.webhook_listen.host, s.webhook_listen.port, 256 * 1024},
-        webhook_routes(s.webhook_path, s.webhook_secret, stats,
-                       [to_gateway](std::string body) { to_gateway(atoms::frame_v, std::move(body)); }));
-    if (!hook) return config_error("webhook.listen: " + hook.error().message);
-    webhook = *hook;
-  }
-
   auto rt = std::make_shared<runtime>();
   rt->voipbin = s.voipbin;
   rt->llm = s.llm;
@@ -134,6 +124,23 @@ int run_parley(int argc, char** argv) {
         stats, ready, [to_gateway](const std::string& call_id) { to_gateway(atoms::adopt_v, call_id); },
         [&voipbin_rest](int nodes) { voipbin_rest.share(nodes); });
     rt->cluster = cluster.get();
+    // Behind a load balancer each instance receives some webhooks: all are passed on. Over the
+    // WebSocket every instance receives every event already.
+    if (!s.events_websocket)
+      cluster->forward_events(
+          [to_gateway](std::string frame) { to_gateway(atoms::frame_v, std::move(frame)); });
+  }
+  std::shared_ptr<net::http_server> webhook;
+  if (s.events_webhook) {
+    auto hook = net::http_server::listen(
+        io.context(), {s.webhook_listen.host, s.webhook_listen.port, 256 * 1024},
+        webhook_routes(s.webhook_path, s.webhook_secret, stats,
+                       [to_gateway, shared = s.events_websocket ? nullptr : cluster.get()](std::string body) {
+                         if (shared) shared->share(body);
+                         to_gateway(atoms::frame_v, std::move(body));
+                       }));
+    if (!hook) return config_error("webhook.listen: " + hook.error().message);
+    webhook = *hook;
   }
 
   int rc = 0;

@@ -89,6 +89,9 @@ std::string keyspace::owner_of(std::string_view call) const {
 std::string keyspace::checkpoint_of(std::string_view call) const {
   return prefix + "checkpoint:" + std::string(call);
 }
+std::string keyspace::events() const {
+  return prefix + "events";
+}
 
 command heartbeat(const keyspace& k, std::string_view node, std::chrono::milliseconds lease) {
   return eval(heartbeat_script, true, {k.nodes()}, {std::string(node), millis(lease)});

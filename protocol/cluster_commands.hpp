@@ -8,6 +8,7 @@
 //   node:ID:calls      set: the calls node ID serves
 //   call:CALL          string: the node serving CALL (a safety TTL; released at the call's end)
 //   checkpoint:CALL    string: what another node needs to go on with CALL (a TTL)
+//   events             pub/sub channel: webhook events one node received, for the others
 //
 // A call's lease is its owner's node lease: one renewal a node, not one a call, whatever the
 // number of calls. A node whose lease ended is dead; the others share out its calls.
@@ -30,6 +31,7 @@ struct keyspace {
   std::string calls_of(std::string_view node) const;
   std::string owner_of(std::string_view call) const;
   std::string checkpoint_of(std::string_view call) const;
+  std::string events() const;  // pub/sub channel: webhook events passed between nodes
 };
 
 // Takes or renews `node`'s lease for `lease`. Reply: [live nodes, [dead node ids (at most 16)]].

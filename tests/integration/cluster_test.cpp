@@ -61,6 +61,8 @@ class Cluster : public Conversation {
   std::vector<std::string> with_id(int i) {
     auto args = cluster_args;
     args.push_back("--cluster.node-id=node-" + std::to_string(i));
+    if (static_cast<std::size_t>(i) < webhook_ports.size())
+      args.push_back("--webhook.listen=127.0.0.1:" + std::to_string(webhook_ports[i]));
     return args;
   }
 
@@ -72,7 +74,7 @@ class Cluster : public Conversation {
     for (auto& a : with_id(i)) args.push_back(a);
     auto subscribed = voipbin->subscribers();
     nd.proc = std::make_unique<child_process>(PARLEY_BINARY, args);
-    ASSERT_TRUE(eventually([&] { return voipbin->subscribers() > subscribed && ready(nd); }))
+    ASSERT_TRUE(eventually([&] { return (webhooks || voipbin->subscribers() > subscribed) && ready(nd); }))
         << nd.proc->output();
     nodes.push_back(std::move(nd));
   }
@@ -177,6 +179,8 @@ class Cluster : public Conversation {
 
   std::unique_ptr<redis_process> redis;
   std::vector<std::string> replies = {"You said: {user}"};  // the model's, by turn of a call
+  bool webhooks = false;                                    // events.mode=webhook
+  std::vector<int> webhook_ports;                           // each node's receiver, in order
   std::vector<std::string> cluster_args;
   std::vector<node> nodes;
 };
@@ -313,4 +317,36 @@ TEST_F(Cluster, TheInstancesShareTheCustomersRateLimit) {
   for (const auto& r : voipbin->requests()) refused += r.status == 429;
   EXPECT_EQ(refused, 0u) << outputs();
   EXPECT_EQ(total("parley_rest_throttled_total", all_nodes()), 0);
+}
+
+TEST_F(Cluster, WebhookEventsReachTheInstanceServingTheCall) {
+  // Behind a load balancer that sends every webhook to the first instance, which takes one call.
+  webhooks = true;
+  webhook_ports = {free_port(), free_port()};
+  const std::string secret = "cluster-webhook-secret";
+  ASSERT_NO_FATAL_FAILURE(
+      start_cluster(2, {"--events.mode=webhook", "--webhook.secret=" + secret, "--agent.max-calls=1"},
+                    [&](sim::voipbin_sim_options& vo) {
+                      vo.webhook_url = "http://127.0.0.1:" + std::to_string(webhook_ports[0]) + "/v1/webhook";
+                      vo.webhook_secret = secret;
+                    }));
+  std::vector<std::string> calls;
+  for (int i = 0; i < 2; ++i) {
+    calls.push_back(voipbin->place_call({{q1, q2}}));
+    ASSERT_TRUE(eventually([&] { return !voipbin->heard(calls.back()).empty(); })) << outputs();
+  }
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+  EXPECT_EQ(metric_of(nodes[0], "parley_calls_total"), 1);
+  EXPECT_EQ(metric_of(nodes[1], "parley_calls_total"), 1);
+  // Each event acted on once: one transcription, each turn answered once.
+  std::map<std::string, int> transcribes;
+  for (const auto& r : voipbin->requests())
+    if (r.method == "POST" && r.path == "/transcribes") ++transcribes[reference_of(r)];
+  for (const auto& c : calls) {
+    EXPECT_EQ(transcribes[c], 1) << c;
+    std::vector<std::string> texts;
+    for (const auto& h : voipbin->heard(c)) texts.push_back(h.text);
+    EXPECT_EQ(texts, (std::vector<std::string>{greeting, reply_to(q1), reply_to(q2)})) << c;
+  }
+  EXPECT_EQ(llm->requests().size(), 4u);
 }
