@@ -5,6 +5,7 @@
 #include <chrono>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <unordered_set>
 
 #include "actors/atoms.hpp"
@@ -13,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/observers.hpp"
 #include "actors/rest_bridge.hpp"
+#include "protocol/call_checkpoint.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/playout_tracker.hpp"
 #include "protocol/tools.hpp"
@@ -120,6 +122,12 @@ struct supervisor_state {
   std::string restore_from;  // the adopted transcribe id (live, or ended if the call was released)
   std::vector<voipbin::transcript> restored;
   std::unordered_set<std::string> restored_ids;
+  // Cluster mode: the caller's finals in the history (for the checkpoint), and on adoption the
+  // checkpoint read back, awaited with the transcripts.
+  std::vector<std::string> finals;
+  bool awaiting_checkpoint = false;
+  std::optional<bool> transcripts_read;  // complete or not, once read
+  std::optional<call_checkpoint> saved;
   std::vector<voice_event> held_voice;
 };
 
@@ -169,6 +177,7 @@ void hand_to_speaking(supervisor_ptr self, const std::string& text) {
 }
 
 void end_call(supervisor_ptr self);
+void save_checkpoint(supervisor_ptr self);
 void start_transfer(supervisor_ptr self);
 
 void keep_turn_stamps(supervisor_state& st) {
@@ -189,6 +198,7 @@ void hang_up(supervisor_ptr self) {
 void reply_heard(supervisor_ptr self) {
   auto& st = self->state;
   st.now = phase::listening;
+  save_checkpoint(self);
   if (!st.reply.generated.empty())
     notify(st.observers, {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
   // A resumed reply: now the caller has heard all of it.
@@ -724,16 +734,45 @@ void on_voice(supervisor_ptr self, voice_event& v) {
   // arrives, and it must not be answered twice.
   if (!v.transcript_id.empty() && st.restored_ids.count(v.transcript_id)) return;
   auto kind = static_cast<turn::signal>(v.kind);
+  if (st.rt->cluster && !v.agent && kind == turn::signal::final_transcript && !v.transcript_id.empty())
+    st.finals.push_back(v.transcript_id);
   if (v.agent) return on_agent_voice(self, kind, v.text, v.received_ns);
   on_caller_voice(self, kind, v.text, v.received_ns);
+}
+
+// What the call said before, for an adopted call: its checkpoint (cluster mode) and what
+// VoIPBIN transcribed after it, or, without one, all VoIPBIN transcribed.
+chat_history earlier_history(supervisor_state& st) {
+  if (!st.saved) return voipbin::history_from_transcripts(std::move(st.restored));
+  std::unordered_set<std::string> known(st.saved->finals.begin(), st.saved->finals.end());
+  std::vector<voipbin::transcript> later;
+  for (auto& t : st.restored)
+    if (t.direction == "in" && !known.count(t.id)) later.push_back(std::move(t));
+  auto earlier = std::move(st.saved->history);
+  for (auto& m : voipbin::history_from_transcripts(std::move(later))) earlier.push_back(std::move(m));
+  for (auto& id : st.saved->finals) st.restored_ids.insert(id);
+  st.finals = std::move(st.saved->finals);
+  return earlier;
+}
+
+// Cluster mode: after a turn, what another node needs to go on with the call.
+void save_checkpoint(supervisor_ptr self) {
+  auto& st = self->state;
+  if (!st.rt->cluster || st.restoring) return;
+  st.rt->cluster->checkpoint(st.call_id, to_json(call_checkpoint{st.history, st.finals}));
 }
 
 // The history is back: go on where the call stopped, then hear what came meanwhile.
 void finish_restore(supervisor_ptr self, bool complete) {
   auto& st = self->state;
+  st.transcripts_read = complete;
+  if (st.awaiting_checkpoint) return;  // both are needed
   st.restoring = false;
-  auto earlier = voipbin::history_from_transcripts(std::move(st.restored));
+  complete = complete || st.saved.has_value();
+  if (st.saved) spdlog::info("call {}: its checkpoint has {} messages", st.call_id, st.saved->history.size());
+  auto earlier = earlier_history(st);
   st.restored.clear();
+  st.saved.reset();
   if (st.now == phase::ending) return;  // it hung up meanwhile
   spdlog::info("call {}: adopted with {} earlier messages{}", st.call_id, earlier.size(),
                complete ? "" : " (the transcripts could not all be read)");
@@ -820,6 +859,10 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
     st.greeted = true;  // unless the transcripts show that nothing was said yet
     st.restore_from = std::move(adopt_transcribe_id);
     send_rest(*st.rt, self->address(), transcripts_tag, voipbin::list_transcripts(st.restore_from));
+    if (st.rt->cluster) {  // the conversation as its last node saved it
+      st.awaiting_checkpoint = true;
+      load_checkpoint(*st.rt, self->address(), st.call_id);
+    }
   } else {
     spdlog::info("call {}: answering", st.call_id);
     // The greeting waits until transcription listens, so the caller can interrupt it and its
@@ -1039,6 +1082,20 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
       },
       [=](atoms::wrap_up) { wrap_up(self); },
       [=](atoms::hand_off) { hand_off(self); },
+      [=](atoms::checkpoint, const std::string& json) {
+        auto& st = self->state;
+        if (!st.awaiting_checkpoint) return;
+        st.awaiting_checkpoint = false;
+        if (!json.empty()) {
+          auto c = parse_call_checkpoint(json);
+          if (c)
+            st.saved = std::move(*c);
+          else
+            spdlog::warn("call {}: its checkpoint is unreadable ({}); rebuilding from the transcripts",
+                         st.call_id, c.error().message);
+        }
+        if (st.transcripts_read) finish_restore(self, *st.transcripts_read);
+      },
       [=](atoms::rest, uint64_t tag, const http_reply& r) {
         if (tag == transcripts_tag) return on_transcripts(self, r);
         if (tag == transfer_tag) return on_transfer(self, r);

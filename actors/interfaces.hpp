@@ -81,6 +81,8 @@ using call_supervisor_actor = caf::typed_actor<
     caf::reacts_to<atoms::wrap_up>,
     // cluster mode's drain: stop the sessions at once, without a word, for another node to go on
     caf::reacts_to<atoms::hand_off>,
+    // cluster mode, from the io thread: (json) the adopted call's checkpoint, empty if none
+    caf::reacts_to<atoms::checkpoint, std::string>,
     // its own timers, each stale unless its epoch or generation is still the current one:
     // (generation) the caller was silent for agent.silence-timeout
     caf::reacts_to<atoms::silence, uint64_t>,

@@ -102,4 +102,9 @@ void claim_call(const runtime& rt, const caf::actor_addr& to, const std::string&
   rt.cluster->claim(call_id, [to, call_id](bool ours) { deliver(to, atoms::claimed_v, call_id, ours); });
 }
 
+void load_checkpoint(const runtime& rt, const caf::actor_addr& to, const std::string& call_id) {
+  rt.cluster->load_checkpoint(call_id,
+                              [to](std::string json) { deliver(to, atoms::checkpoint_v, std::move(json)); });
+}
+
 }  // namespace parley

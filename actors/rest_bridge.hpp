@@ -38,4 +38,8 @@ net::request_handle stream_reply(const runtime& rt, const caf::actor_addr& to, u
 // (claimed_atom, call id, ours).
 void claim_call(const runtime& rt, const caf::actor_addr& to, const std::string& call_id);
 
+// Cluster mode: reads the call's checkpoint; `to` receives (checkpoint_atom, json), the json
+// empty when there is none.
+void load_checkpoint(const runtime& rt, const caf::actor_addr& to, const std::string& call_id);
+
 }  // namespace parley

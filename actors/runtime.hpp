@@ -28,6 +28,10 @@ class call_registry {
   virtual void claim(const std::string& call_id, std::function<void(bool ours)> done) = 0;
   // The call is over here and nobody needs to go on with it.
   virtual void release(const std::string& call_id) = 0;
+  // What another node needs to go on with the call (protocol/call_checkpoint), after a turn.
+  virtual void checkpoint(const std::string& call_id, std::string json) = 0;
+  // The call's last checkpoint: `done` gets it, or an empty text when there is none.
+  virtual void load_checkpoint(const std::string& call_id, std::function<void(std::string json)> done) = 0;
 };
 namespace net {
 class http_client;

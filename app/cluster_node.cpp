@@ -25,6 +25,8 @@ constexpr int adopt_batch = 64;
 // milliseconds more to answer, and the calls spread over the nodes.
 constexpr std::chrono::microseconds claim_wait_per_call{1000};
 constexpr std::chrono::milliseconds max_claim_wait{50};
+// A checkpoint outlives its call's last turn by this much at most.
+constexpr std::chrono::seconds checkpoint_ttl{6 * 3600};
 
 }  // namespace
 
@@ -269,6 +271,27 @@ void cluster_node::claim(const std::string& call_id, std::function<void(bool our
 
 void cluster_node::release(const std::string& call_id) {
   boost::asio::post(st_->io, [st = st_, call_id] { st->release(call_id); });
+}
+
+void cluster_node::checkpoint(const std::string& call_id, std::string json) {
+  boost::asio::post(st_->io, [st = st_, call_id, json = std::move(json)]() mutable {
+    if (!st->up || st->stopped || !st->held.count(call_id)) return;
+    st->redis->command(cluster::store_checkpoint(st->keys, call_id, json, checkpoint_ttl),
+                       [call_id](net::redis_outcome out) {
+                         if (!out.success())
+                           spdlog::warn("call {}: checkpoint not stored: {}", call_id, out.failure_text());
+                       });
+  });
+}
+
+void cluster_node::load_checkpoint(const std::string& call_id, std::function<void(std::string json)> done) {
+  boost::asio::post(st_->io, [st = st_, call_id, done = std::move(done)]() mutable {
+    if (!st->up || st->stopped) return done({});
+    st->redis->command(
+        cluster::load_checkpoint(st->keys, call_id), [done = std::move(done)](net::redis_outcome out) {
+          done(out.success() && out.reply.is_string() ? std::move(out.reply.str) : std::string());
+        });
+  });
 }
 
 }  // namespace parley

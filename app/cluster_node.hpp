@@ -52,6 +52,8 @@ class cluster_node final : public call_registry {
 
   void claim(const std::string& call_id, std::function<void(bool ours)> done) override;
   void release(const std::string& call_id) override;
+  void checkpoint(const std::string& call_id, std::string json) override;
+  void load_checkpoint(const std::string& call_id, std::function<void(std::string json)> done) override;
 
  private:
   struct state;

@@ -350,3 +350,19 @@ TEST_F(Cluster, WebhookEventsReachTheInstanceServingTheCall) {
   }
   EXPECT_EQ(llm->requests().size(), 4u);
 }
+
+TEST_F(Cluster, AnAdoptedCallGoesOnFromItsCheckpointWhenTheTranscriptsCannotBeRead) {
+  ASSERT_NO_FATAL_FAILURE(start_cluster(3));
+  auto calls = place_three_turn_calls(6);
+  auto victim = busiest();
+  auto lost = metric_of(nodes[victim], "parley_active_calls");
+  ASSERT_GT(lost, 0);
+  // VoIPBIN's transcripts are out of reach: only the checkpoints tell the conversation.
+  voipbin->fail_next("GET", "/transcripts", 400, 1000);
+  ASSERT_EQ(nodes[victim].proc->kill(), 128 + 9);
+  ASSERT_TRUE(eventually([&] { return total("parley_calls_adopted_total", others(victim)) == lost; }))
+      << outputs();
+  for (const auto& c : calls) voipbin->cue(c);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+  expect_whole_histories(calls);
+}
