@@ -46,6 +46,8 @@ const char* usage =
     "                         sampling the server's RSS every 10 s; reports its slope\n"
     "  --voipbin-port=P       where the server must find VoIPBIN (default 28080)\n"
     "  --llm-port=P           where it must find the LLM (default 28090)\n"
+    "  --subscribers=N        place calls once N servers have subscribed (the others started\n"
+    "                         apart, e.g. cluster mode's further instances; default 1)\n"
     "  --label=NAME           the server's name in the report (default: the command's)\n"
     "  --log=FILE             the server's output (default /tmp/parley-loadgen-server.log)\n"
     "  --json=FILE            also write the figures as JSON\n"
@@ -60,6 +62,7 @@ struct load {
   long soak_s = 0;
   int voipbin_port = 28080, llm_port = 28090;
   long timeout_s = 0;
+  std::size_t subscribers = 1;
 };
 
 // The caller's words: unique per call and turn, so both simulators' hooks name the same turn.
@@ -106,7 +109,7 @@ int main(int argc, char** argv) {
   auto args = sim::parse_cli(
       split, argv,
       {"calls", "turns", "think-ms", "ramp-ms", "barge-in", "playout-cps", "first-token-ms", "token-ms",
-       "idle-s", "soak-s", "voipbin-port", "llm-port", "label", "log", "json", "timeout-s"},
+       "idle-s", "soak-s", "voipbin-port", "llm-port", "subscribers", "label", "log", "json", "timeout-s"},
       {"help"});
   std::vector<std::string> command(argv + std::min(split + 1, argc), argv + argc);
   if (!args.error.empty() || args.has("help") || command.empty()) {
@@ -134,6 +137,7 @@ int main(int argc, char** argv) {
   l.soak_s = static_cast<long>(number("soak-s", 0));
   l.voipbin_port = static_cast<int>(number("voipbin-port", 28080));
   l.llm_port = static_cast<int>(number("llm-port", 28090));
+  l.subscribers = static_cast<std::size_t>(number("subscribers", 1));
   l.timeout_s = static_cast<long>(number("timeout-s", 0));
   if (!bad.empty() || l.calls == 0 || l.turns == 0 || l.barge_in > 1) {
     std::fprintf(stderr, "parley-loadgen: --%s: not a valid number\n", bad.empty() ? "calls" : bad.c_str());
@@ -185,9 +189,9 @@ int main(int argc, char** argv) {
   auto started = bench::clock_type::now();
   auto deadline = started + std::chrono::seconds(l.timeout_s);
   // Subscribed, and settled: its empty footprint.
-  while (voipbin.subscribers() == 0 && server.running() && bench::clock_type::now() < deadline)
+  while (voipbin.subscribers() < l.subscribers && server.running() && bench::clock_type::now() < deadline)
     std::this_thread::sleep_for(20ms);
-  if (voipbin.subscribers() == 0) {
+  if (voipbin.subscribers() < l.subscribers) {
     std::fprintf(stderr, "parley-loadgen: %s never subscribed (see its log)\n", label.c_str());
     return 1;
   }
