@@ -141,6 +141,23 @@ class Cluster : public Conversation {
     return best;
   }
 
+  // Six calls answered twice; then the busiest instance goes (`go` kills or stops it) and the
+  // others adopt every call it served, and each caller says the third turn.
+  std::vector<std::string> lose_busiest_instance(const std::function<void(child_process&)>& go) {
+    auto calls = place_three_turn_calls(6);
+    auto gone = busiest();
+    auto served = metric_of(nodes[gone], "parley_active_calls");
+    EXPECT_GT(served, 0);
+    go(*nodes[gone].proc);
+    EXPECT_TRUE(eventually([&] { return total("parley_calls_adopted_total", others(gone)) == served; }))
+        << outputs();
+    // A handed-over call gets a new transcription: the caller speaks once it hears.
+    EXPECT_TRUE(eventually([&] { return voipbin->live_transcribes() == calls.size(); })) << outputs();
+    for (const auto& c : calls) voipbin->cue(c);
+    EXPECT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+    return calls;
+  }
+
   std::vector<std::size_t> others(std::size_t gone) const {
     std::vector<std::size_t> v;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -217,16 +234,9 @@ TEST_F(Cluster, EachCallIsAnsweredByExactlyOneInstance) {
 
 TEST_F(Cluster, AKilledInstancesCallsGoOnAtTheOthersWithTheirHistory) {
   ASSERT_NO_FATAL_FAILURE(start_cluster(3));
-  auto calls = place_three_turn_calls(6);
-  auto victim = busiest();
-  auto lost = metric_of(nodes[victim], "parley_active_calls");
-  ASSERT_GT(lost, 0);
-  ASSERT_EQ(nodes[victim].proc->kill(), 128 + 9);
   // Its lease runs out; the others share its calls out and adopt them with their live sessions.
-  ASSERT_TRUE(eventually([&] { return total("parley_calls_adopted_total", others(victim)) == lost; }))
-      << outputs();
-  for (const auto& c : calls) voipbin->cue(c);
-  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+  auto calls = lose_busiest_instance([](child_process& p) { EXPECT_EQ(p.kill(), 128 + 9); });
+  ASSERT_FALSE(HasFailure()) << outputs();
   expect_whole_histories(calls);
   // The adopters went on with the transcriptions the dead instance had made.
   std::map<std::string, int> transcribes;
@@ -238,20 +248,13 @@ TEST_F(Cluster, AKilledInstancesCallsGoOnAtTheOthersWithTheirHistory) {
 
 TEST_F(Cluster, ADrainingInstanceHandsItsCallsOverWithNothingLost) {
   ASSERT_NO_FATAL_FAILURE(start_cluster(3));
-  auto calls = place_three_turn_calls(6);
-  auto victim = busiest();
-  auto handed = metric_of(nodes[victim], "parley_active_calls");
-  ASSERT_GT(handed, 0);
-  nodes[victim].proc->signal(SIGTERM);
-  auto rc = nodes[victim].proc->wait(std::chrono::seconds(60));
-  ASSERT_TRUE(rc.has_value()) << outputs();
-  EXPECT_EQ(*rc, 0) << outputs();
-  ASSERT_TRUE(eventually([&] { return total("parley_calls_adopted_total", others(victim)) == handed; }))
-      << outputs();
-  // The adopters start new transcriptions; the caller speaks once they hear.
-  ASSERT_TRUE(eventually([&] { return voipbin->live_transcribes() == calls.size(); })) << outputs();
-  for (const auto& c : calls) voipbin->cue(c);
-  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+  auto calls = lose_busiest_instance([&](child_process& p) {
+    p.signal(SIGTERM);
+    auto rc = p.wait(std::chrono::seconds(60));
+    ASSERT_TRUE(rc.has_value()) << outputs();
+    EXPECT_EQ(*rc, 0) << outputs();
+  });
+  ASSERT_FALSE(HasFailure()) << outputs();
   expect_whole_histories(calls);
   // Handed over, not hung up: no drain message, no hangup from parley.
   for (const auto& c : calls) {
@@ -353,16 +356,11 @@ TEST_F(Cluster, WebhookEventsReachTheInstanceServingTheCall) {
 
 TEST_F(Cluster, AnAdoptedCallGoesOnFromItsCheckpointWhenTheTranscriptsCannotBeRead) {
   ASSERT_NO_FATAL_FAILURE(start_cluster(3));
-  auto calls = place_three_turn_calls(6);
-  auto victim = busiest();
-  auto lost = metric_of(nodes[victim], "parley_active_calls");
-  ASSERT_GT(lost, 0);
-  // VoIPBIN's transcripts are out of reach: only the checkpoints tell the conversation.
-  voipbin->fail_next("GET", "/transcripts", 400, 1000);
-  ASSERT_EQ(nodes[victim].proc->kill(), 128 + 9);
-  ASSERT_TRUE(eventually([&] { return total("parley_calls_adopted_total", others(victim)) == lost; }))
-      << outputs();
-  for (const auto& c : calls) voipbin->cue(c);
-  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == calls.size(); })) << outputs();
+  auto calls = lose_busiest_instance([&](child_process& p) {
+    // VoIPBIN's transcripts are out of reach: only the checkpoints tell the conversation.
+    voipbin->fail_next("GET", "/transcripts", 400, 1000);
+    EXPECT_EQ(p.kill(), 128 + 9);
+  });
+  ASSERT_FALSE(HasFailure()) << outputs();
   expect_whole_histories(calls);
 }
