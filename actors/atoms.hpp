@@ -60,5 +60,6 @@ CAF_ADD_ATOM(parley, parley::atoms, claimed, "claimed")
 CAF_ADD_ATOM(parley, parley::atoms, adopt, "adopt")
 CAF_ADD_ATOM(parley, parley::atoms, hand_off, "hand_off")
 CAF_ADD_ATOM(parley, parley::atoms, checkpoint, "checkpoint")
+CAF_ADD_ATOM(parley, parley::atoms, forget, "forget")
 
 CAF_END_TYPE_ID_BLOCK(parley)

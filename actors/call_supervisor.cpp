@@ -713,6 +713,23 @@ void hand_off(supervisor_ptr self) {
   end_call(self);
 }
 
+// Cluster mode: another node claimed the call while this one was cut off from Redis. It ends
+// here without a word and without touching the sessions the other node now uses.
+void forget(supervisor_ptr self) {
+  auto& st = self->state;
+  if (st.now == phase::ending) return;
+  spdlog::warn("call {}: another node serves it now; leaving it", st.call_id);
+  st.now = phase::ending;
+  ++st.silence_generation;
+  close_tools(self, "the call is served by another node");
+  cancel_brain(self);
+  if (st.transcribe) self->send(st.transcribe, atoms::forget_v);
+  if (st.speaking) self->send(st.speaking, atoms::forget_v);
+  if (st.brain) self->send_exit(st.brain, caf::exit_reason::user_shutdown);
+  if (st.tools) self->send_exit(st.tools, caf::exit_reason::user_shutdown);
+  self->delayed_send(self, std::chrono::seconds(20), atoms::deadline_v);
+}
+
 void greet(supervisor_ptr self) {
   auto& st = self->state;
   if (std::exchange(st.greeted, true) || st.now == phase::ending || st.wrapping_up) return;
@@ -1082,6 +1099,7 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
       },
       [=](atoms::wrap_up) { wrap_up(self); },
       [=](atoms::hand_off) { hand_off(self); },
+      [=](atoms::forget) { forget(self); },
       [=](atoms::checkpoint, const std::string& json) {
         auto& st = self->state;
         if (!st.awaiting_checkpoint) return;

@@ -143,6 +143,7 @@ struct gateway_state {
   bool connected_before = false;
   bool draining = false;     // no new calls; live ones go on
   bool handing_off = false;  // cluster mode's drain timed out: the calls ending go to other nodes
+  std::unordered_set<std::string> forgotten;  // cluster mode: calls another node claimed meanwhile
   bool shutting_down = false;
 };
 
@@ -667,7 +668,8 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
     unroute_transcribes(st, call_id);
     st.rt->stats->active_calls.add(-1);
     // A call handed over stays this node's in Redis until a live node adopts it.
-    if (st.rt->cluster && !(st.handing_off && !st.ended.contains(call_id))) st.rt->cluster->release(call_id);
+    bool elsewhere = st.forgotten.erase(call_id) > 0 || (st.handing_off && !st.ended.contains(call_id));
+    if (st.rt->cluster && !elsewhere) st.rt->cluster->release(call_id);
     if ((st.shutting_down || st.draining) && st.calls.empty()) self->quit();
   });
   return {
@@ -756,6 +758,13 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
         if (st.shutting_down || st.calls.count(call_id)) return;
         spdlog::info("call {}: its node is gone; adopting it", call_id);
         ask(self, gateway_state::check::adopted, call_id, voipbin::get_call(call_id));
+      },
+      [=](atoms::forget, const std::string& call_id) {
+        auto& st = self->state;
+        auto it = st.calls.find(call_id);
+        if (it == st.calls.end()) return;
+        st.forgotten.insert(call_id);
+        self->send(it->second, atoms::forget_v);
       },
       [=](atoms::shutdown) {
         auto& st = self->state;

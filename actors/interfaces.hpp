@@ -37,6 +37,8 @@ using child_listener_actor = caf::typed_actor<
 using session_actor = caf::typed_actor<
     // stop the session, then exit; the supervisor sees the exit
     caf::reacts_to<atoms::stop>,
+    // cluster mode: another node serves the call now; exit, leaving the session as it is
+    caf::reacts_to<atoms::forget>,
     // its own timers: create the session again after a failure; stop waiting for VoIPBIN
     caf::reacts_to<atoms::retry>, caf::reacts_to<atoms::deadline>>::extend_with<rest_client_actor>;
 
@@ -83,6 +85,8 @@ using call_supervisor_actor = caf::typed_actor<
     caf::reacts_to<atoms::hand_off>,
     // cluster mode, from the io thread: (json) the adopted call's checkpoint, empty if none
     caf::reacts_to<atoms::checkpoint, std::string>,
+    // cluster mode: another node serves the call now; end here, its sessions left as they are
+    caf::reacts_to<atoms::forget>,
     // its own timers, each stale unless its epoch or generation is still the current one:
     // (generation) the caller was silent for agent.silence-timeout
     caf::reacts_to<atoms::silence, uint64_t>,
@@ -127,7 +131,10 @@ using gateway_actor = caf::typed_actor<
     // cluster mode, from the io thread: (call id, ours) the answer to a claim
     caf::reacts_to<atoms::claimed, std::string, bool>,
     // cluster mode: (call id) a dead node's call is this node's now: adopt it
-    caf::reacts_to<atoms::adopt, std::string>>::extend_with<rest_client_actor>;
+    caf::reacts_to<atoms::adopt, std::string>,
+    // cluster mode: (call id) another node claimed a call served here (this node had lost
+    // Redis for longer than its lease): leave it to that node
+    caf::reacts_to<atoms::forget, std::string>>::extend_with<rest_client_actor>;
 
 // A call observer's host (observers.cpp): one per observer and call, apart from the call's own
 // actors. It quits after the `ended` event, or when the supervisor is gone.

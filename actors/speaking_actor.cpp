@@ -424,6 +424,10 @@ speaking_actor::behavior_type speaking_behavior(speaking_actor_ptr self, std::sh
         send_rest(*st.rt, self->address(), poll_tag, voipbin::get_speaking(st.polling_id));
       },
       [=](atoms::stop) { begin_stop(self); },
+      [=](atoms::forget) {
+        self->state.live->mark_stopped();  // the exit hook must not stop it: it is another node's
+        self->quit();
+      },
       [=](atoms::deadline) {
         spdlog::warn("call {}: speaking stop not confirmed in time", self->state.call_id);
         finish_stop(self);

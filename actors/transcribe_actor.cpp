@@ -117,6 +117,7 @@ transcribe_actor::behavior_type transcribe_behavior(transcribe_actor_ptr self,
         // The session being created is stopped when its answer arrives.
         self->delayed_send(self, std::chrono::seconds(15), atoms::deadline_v);
       },
+      [=](atoms::forget) { self->quit(); },
       [=](atoms::deadline) { self->quit(); },
   };
 }

@@ -32,24 +32,15 @@ constexpr std::chrono::seconds checkpoint_ttl{6 * 3600};
 
 // Everything below runs on the io thread.
 struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
-  state(boost::asio::io_context& io, cluster_options o, metrics& m, readiness& r,
-        std::function<void(const std::string&)> a, std::function<void(int)> n)
-      : io(io),
-        opts(std::move(o)),
-        keys(opts.customer_id),
-        stats(m),
-        ready(r),
-        adopt(std::move(a)),
-        members(std::move(n)),
-        timer(io) {}
+  state(boost::asio::io_context& io, cluster_options o, metrics& m, readiness& r, cluster_node::events e)
+      : io(io), opts(std::move(o)), keys(opts.customer_id), stats(m), ready(r), on(std::move(e)), timer(io) {}
 
   boost::asio::io_context& io;
   cluster_options opts;
   cluster::keyspace keys;
   metrics& stats;
   readiness& ready;
-  std::function<void(const std::string&)> adopt;
-  std::function<void(int)> members;
+  cluster_node::events on;
   std::function<void(std::string)> on_event;  // events other nodes received (webhook mode)
   int live = 0;                               // nodes, as last renewed
   std::unique_ptr<net::redis_client> redis;
@@ -91,7 +82,7 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
     if (auto n = static_cast<int>(r[0].integer); n != live) {
       spdlog::info("cluster: {} nodes live; this one uses 1/{} of voipbin.rate-limit", n, n);
       live = n;
-      members(n);
+      on.members(n);
     }
     // Right after (re)connecting, every node's lease may look ended: give them all one lease
     // to renew theirs before taking anything.
@@ -114,7 +105,7 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
       for (const auto& call : out.reply.elements) {
         if (!call.is_string()) continue;
         self->held.insert(call.str);
-        self->adopt(call.str);
+        self->on.adopt(call.str);
       }
     });
   }
@@ -152,7 +143,7 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
                        spdlog::info("cluster: {} calls of an earlier process named {} are adopted",
                                     out.reply.elements.size(), self->opts.node_id);
                      for (const auto& call : out.reply.elements)
-                       if (call.is_string() && self->held.insert(call.str).second) self->adopt(call.str);
+                       if (call.is_string() && self->held.insert(call.str).second) self->on.adopt(call.str);
                    });
   }
 
@@ -161,9 +152,12 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
   // claimed again, those served while Redis was down for the first time.
   void reclaim_held() {
     for (const auto& call : held)
-      redis->command(cluster::claim(keys, opts.node_id, call), [call](net::redis_outcome out) {
-        if (out.success() && out.reply.is_integer() && out.reply.integer == 0)
-          spdlog::error("cluster: call {} is served here and claimed by another node", call);
+      redis->command(cluster::claim(keys, opts.node_id, call), [self = shared_from_this(),
+                                                                call](net::redis_outcome out) {
+        if (self->stopped || !out.success() || !out.reply.is_integer() || out.reply.integer != 0) return;
+        spdlog::warn("cluster: call {} was adopted by another node meanwhile; leaving it", call);
+        self->held.erase(call);
+        self->on.lost(call);
       });
   }
 
@@ -205,10 +199,8 @@ struct cluster_node::state : std::enable_shared_from_this<cluster_node::state> {
 };
 
 cluster_node::cluster_node(boost::asio::io_context& io, cluster_options options, metrics& stats,
-                           readiness& ready, std::function<void(const std::string&)> adopt,
-                           std::function<void(int)> members)
-    : st_(std::make_shared<state>(io, std::move(options), stats, ready, std::move(adopt),
-                                  std::move(members))) {
+                           readiness& ready, events on)
+    : st_(std::make_shared<state>(io, std::move(options), stats, ready, std::move(on))) {
   std::weak_ptr<state> weak = st_;
   st_->redis = std::make_unique<net::redis_client>(
       io, st_->opts.redis, [weak](net::redis_link link, net::redis_state s, const std::string& why) {

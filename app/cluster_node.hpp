@@ -31,10 +31,16 @@ struct cluster_options {
 
 class cluster_node final : public call_registry {
  public:
-  // `adopt(call id)`: a dead node's call is this node's now. `members(n)`: n nodes live now,
-  // this one included (VoIPBIN's rate limit is theirs to share). Both called on the io thread.
+  // Called on the io thread: `adopt(call id)`: a dead node's call is this node's now;
+  // `lost(call id)`: another node claimed a call served here; `members(n)`: n nodes live
+  // now, this one included (VoIPBIN's rate limit is theirs to share).
+  struct events {
+    std::function<void(const std::string&)> adopt;
+    std::function<void(const std::string&)> lost;
+    std::function<void(int)> members;
+  };
   cluster_node(boost::asio::io_context& io, cluster_options options, metrics& stats, readiness& ready,
-               std::function<void(const std::string&)> adopt, std::function<void(int)> members);
+               events on);
   ~cluster_node() override;
 
   // Connects and starts renewing the lease.

@@ -121,8 +121,11 @@ int run_parley(int argc, char** argv) {
         io.context(),
         cluster_options{std::move(redis), s.voipbin.customer_id, s.cluster.node_id, s.cluster.lease,
                         s.cluster.serve_alone},
-        stats, ready, [to_gateway](const std::string& call_id) { to_gateway(atoms::adopt_v, call_id); },
-        [&voipbin_rest](int nodes) { voipbin_rest.share(nodes); });
+        stats, ready,
+        cluster_node::events{
+            [to_gateway](const std::string& call_id) { to_gateway(atoms::adopt_v, call_id); },
+            [to_gateway](const std::string& call_id) { to_gateway(atoms::forget_v, call_id); },
+            [&voipbin_rest](int nodes) { voipbin_rest.share(nodes); }});
     rt->cluster = cluster.get();
     // Behind a load balancer each instance receives some webhooks: all are passed on. Over the
     // WebSocket every instance receives every event already.

@@ -364,3 +364,31 @@ TEST_F(Cluster, AnAdoptedCallGoesOnFromItsCheckpointWhenTheTranscriptsCannotBeRe
   ASSERT_FALSE(HasFailure()) << outputs();
   expect_whole_histories(calls);
 }
+
+TEST_F(Cluster, AnInstanceCutOffFromRedisLeavesTheCallsAnotherAdoptedMeanwhile) {
+  ASSERT_NO_FATAL_FAILURE(start_cluster(2));
+  auto calls = place_three_turn_calls(4);
+  auto cut = busiest();
+  ASSERT_GT(metric_of(nodes[cut], "parley_active_calls"), 0);
+  // While it was cut off, another instance adopted its calls: their owner records say so. Then
+  // every instance's connection drops, and each claims its calls again when it is back.
+  auto cli = [&](const std::string& args) {
+    std::string out;
+    auto* p = ::popen(("redis-cli -p " + std::to_string(redis->port()) + " " + args).c_str(), "r");
+    for (char buf[256]; p && std::fgets(buf, sizeof buf, p);) out += buf;
+    if (p) ::pclose(p);
+    return out;
+  };
+  const std::string prefix = "'parley:{" + sim::voipbin_sim_options{}.customer_id + "}:";
+  std::istringstream taken(cli("SMEMBERS " + prefix + "node:node-" + std::to_string(cut) + ":calls'"));
+  std::size_t moved = 0;
+  for (std::string call; std::getline(taken, call);)
+    if (!call.empty()) moved += cli("SET " + prefix + "call:" + call + "' node-elsewhere").find("OK") == 0;
+  ASSERT_GT(moved, 0u);
+  cli("CLIENT KILL TYPE normal");
+  ASSERT_TRUE(eventually([&] { return metric_of(nodes[cut], "parley_active_calls") == 0; })) << outputs();
+  // Left as they were for the instance that has them now: not stopped, not hung up.
+  EXPECT_EQ(voipbin->live_transcribes(), calls.size());
+  EXPECT_EQ(voipbin->live_speakings(), calls.size());
+  for (const auto& c : calls) EXPECT_TRUE(only(voipbin->requests(), "/calls/" + c + "/hangup").empty()) << c;
+}
