@@ -158,6 +158,20 @@ class Cluster : public Conversation {
     return calls;
   }
 
+  // redis-cli's answer to `args` (quoted for the shell), against the test's redis-server.
+  std::string redis_cli(const std::string& args) const {
+    std::string out;
+    auto* p = ::popen(("redis-cli -p " + std::to_string(redis->port()) + " " + args).c_str(), "r");
+    for (char buf[256]; p && std::fgets(buf, sizeof buf, p);) out += buf;
+    if (p) ::pclose(p);
+    return out;
+  }
+
+  // A key of the test's customer, quoted for the shell.
+  static std::string key(const std::string& name) {
+    return "'parley:{" + sim::voipbin_sim_options{}.customer_id + "}:" + name + "'";
+  }
+
   std::vector<std::size_t> others(std::size_t gone) const {
     std::vector<std::size_t> v;
     for (std::size_t i = 0; i < nodes.size(); ++i)
@@ -372,23 +386,37 @@ TEST_F(Cluster, AnInstanceCutOffFromRedisLeavesTheCallsAnotherAdoptedMeanwhile) 
   ASSERT_GT(metric_of(nodes[cut], "parley_active_calls"), 0);
   // While it was cut off, another instance adopted its calls: their owner records say so. Then
   // every instance's connection drops, and each claims its calls again when it is back.
-  auto cli = [&](const std::string& args) {
-    std::string out;
-    auto* p = ::popen(("redis-cli -p " + std::to_string(redis->port()) + " " + args).c_str(), "r");
-    for (char buf[256]; p && std::fgets(buf, sizeof buf, p);) out += buf;
-    if (p) ::pclose(p);
-    return out;
-  };
-  const std::string prefix = "'parley:{" + sim::voipbin_sim_options{}.customer_id + "}:";
-  std::istringstream taken(cli("SMEMBERS " + prefix + "node:node-" + std::to_string(cut) + ":calls'"));
+  std::istringstream taken(redis_cli("SMEMBERS " + key("node:node-" + std::to_string(cut) + ":calls")));
   std::size_t moved = 0;
   for (std::string call; std::getline(taken, call);)
-    if (!call.empty()) moved += cli("SET " + prefix + "call:" + call + "' node-elsewhere").find("OK") == 0;
+    if (!call.empty()) moved += redis_cli("SET " + key("call:" + call) + " node-elsewhere").find("OK") == 0;
   ASSERT_GT(moved, 0u);
-  cli("CLIENT KILL TYPE normal");
+  redis_cli("CLIENT KILL TYPE normal");
   ASSERT_TRUE(eventually([&] { return metric_of(nodes[cut], "parley_active_calls") == 0; })) << outputs();
   // Left as they were for the instance that has them now: not stopped, not hung up.
   EXPECT_EQ(voipbin->live_transcribes(), calls.size());
   EXPECT_EQ(voipbin->live_speakings(), calls.size());
   for (const auto& c : calls) EXPECT_TRUE(only(voipbin->requests(), "/calls/" + c + "/hangup").empty()) << c;
+}
+
+TEST_F(Cluster, ServingAloneWhileRedisIsDownClaimsTheCallOnceItIsBack) {
+  ASSERT_NO_FATAL_FAILURE(start_cluster(1, {"--cluster.redis-down=serve-alone"}));
+  redis->kill();
+  ASSERT_TRUE(eventually([&] { return !ready(nodes[0]); })) << outputs();
+  // Not claimed, but answered.
+  sim::caller_turn later{q2};
+  later.on_cue = true;
+  auto call = voipbin->place_call({{q1, later}});
+  ASSERT_TRUE(eventually([&] {
+    auto heard = voipbin->heard(call);
+    return !heard.empty() && heard.back().text == reply_to(q1);
+  })) << outputs();
+  // Back: the call is claimed for the instance that served it, and goes on.
+  ASSERT_TRUE(redis->restart()) << redis->output();
+  ASSERT_TRUE(eventually([&] { return ready(nodes[0]); })) << outputs();
+  auto owner = [&] { return redis_cli("GET " + key("call:" + call)); };
+  ASSERT_TRUE(eventually([&] { return owner() == "node-0\n"; })) << owner() << outputs();
+  voipbin->cue(call);
+  ASSERT_TRUE(eventually([&] { return voipbin->calls_finished() == 1; })) << outputs();
+  EXPECT_EQ(voipbin->heard(call).back().text, reply_to(q2));
 }
