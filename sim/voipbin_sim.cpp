@@ -274,6 +274,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
   clock_type::time_point last_forget{};
+  sim_load busy;
 
   // tm_create of a new resource: strictly increasing, so a page token (the last item's
   // tm_create, voipbin-api.md §3) names one place in every list.
@@ -408,9 +409,19 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   }
 
   void on_tick() {
+    auto began = clock_type::now();
     std::lock_guard lock{mutex};
-    if (stopped) return;
     auto now = clock_type::now();
+    struct measure {
+      state& s;
+      clock_type::time_point began, locked;
+      ~measure() {
+        auto end = clock_type::now();
+        s.busy.tick.add(end - began);
+        s.busy.tick_held.add(end - locked);
+      }
+    } measured{*this, began, now};
+    if (stopped) return;
     // Calls start once a client has been there (for start_delay); a client that drops later
     // misses their events, as with the real service.
     bool has_client = !subscribers.empty() || webhooks;
@@ -757,12 +768,14 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // ---- REST ----
   net::http_response handle(const net::server_request& req) {
     std::lock_guard lock{mutex};
+    auto locked = clock_type::now();
     auto r = route(req);
     flush_outbox();
     if (opts.record_requests) {
       log.back().status = r.status;
       log.back().response = r.body;
     }
+    busy.requests.add(clock_type::now() - locked);
     return r;
   }
 
@@ -1407,6 +1420,11 @@ std::string voipbin_sim::call_status(const std::string& call_id) const {
 std::vector<recorded_request> voipbin_sim::requests() const {
   std::lock_guard lock{s_->mutex};
   return s_->log;
+}
+
+sim_load voipbin_sim::load() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->busy;
 }
 
 std::size_t voipbin_sim::calls_placed() const {

@@ -7,6 +7,7 @@
 // (caller's speech frame written -> /flush received), plus errors, turns per second, and the
 // server's CPU time and memory from /proc. Prints a table and writes JSON (--json).
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -83,6 +84,30 @@ sim::scripted_call script(const load& l, std::size_t call) {
     turns.push_back(interrupt ? sim::caller_turn{words(call, t), 300ms} : sim::caller_turn{words(call, t)});
   }
   return sim::scripted_call{turns};
+}
+
+json to_json(const sim::busy_stats& b) {
+  auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  return {{"count", b.count},
+          {"mean_ms", b.count ? ms(b.total) / static_cast<double>(b.count) : 0.0},
+          {"max_ms", ms(b.max)},
+          {"total_s", ms(b.total) / 1000},
+          {"over_1ms", b.over_1ms}};
+}
+
+void print_busy(const char* name, const sim::busy_stats& b) {
+  auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("  %-22s %8zu x, mean %.3f ms, max %.2f ms, %zu >= 1 ms, %.2f s in all\n", name, b.count,
+              b.count ? ms(b.total) / static_cast<double>(b.count) : 0.0, ms(b.max), b.over_1ms,
+              ms(b.total) / 1000);
+}
+
+// This process's own CPU seconds (the simulators and the driver, not the server under test).
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 json to_json(const bench::distribution& d) {
@@ -273,6 +298,7 @@ int main(int argc, char** argv) {
   auto violations = voipbin.violations().size();
   auto finished = voipbin.calls_finished();
   auto left = voipbin.live_speakings();
+  auto sim_load = voipbin.load();
   voipbin.stop();
   llm.stop();
   voipbin_io.stop();
@@ -309,6 +335,11 @@ int main(int argc, char** argv) {
   print_row("ingress", t.ingress);
   print_row("egress", t.egress);
   print_row("barge-in reaction", barge);
+  auto own_cpu = own_cpu_seconds();
+  std::printf("  simulators (this process): CPU %.2f s\n", own_cpu);
+  print_busy("voipbin-sim tick", sim_load.tick);
+  print_busy("  of which held", sim_load.tick_held);
+  print_busy("voipbin-sim requests", sim_load.requests);
 
   if (args.has("json")) {
     json out{{"label", label},
@@ -336,7 +367,12 @@ int main(int argc, char** argv) {
              {"ingress", to_json(t.ingress)},
              {"egress", to_json(t.egress)},
              {"barge_in", to_json(barge)},
-             {"speakings_left", left}};
+             {"speakings_left", left},
+             {"simulators",
+              {{"cpu_s", own_cpu},
+               {"tick", to_json(sim_load.tick)},
+               {"tick_held", to_json(sim_load.tick_held)},
+               {"requests_held", to_json(sim_load.requests)}}}};
     if (!idle.is_null()) out["idle"] = idle;
     if (!soak.is_null()) out["soak"] = soak;
     out["calls_placed"] = placed;
