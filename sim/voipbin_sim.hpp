@@ -163,7 +163,9 @@ struct busy_stats {
 struct sim_load {
   busy_stats tick;       // each 20 ms tick, from its start to its end (waiting for the mutex included)
   busy_stats tick_held;  // each tick, the time it held the mutex
-  busy_stats requests;   // each REST request, the time it held the mutex
+  busy_stats
+      tick_cpu;  // each tick, the CPU time it took (less than `tick` when the thread waited for a core)
+  busy_stats requests;  // each REST request, the time it held the mutex
 };
 
 struct recorded_request {

@@ -339,6 +339,7 @@ int main(int argc, char** argv) {
   std::printf("  simulators (this process): CPU %.2f s\n", own_cpu);
   print_busy("voipbin-sim tick", sim_load.tick);
   print_busy("  of which held", sim_load.tick_held);
+  print_busy("  its CPU", sim_load.tick_cpu);
   print_busy("voipbin-sim requests", sim_load.requests);
 
   if (args.has("json")) {
@@ -372,6 +373,7 @@ int main(int argc, char** argv) {
               {{"cpu_s", own_cpu},
                {"tick", to_json(sim_load.tick)},
                {"tick_held", to_json(sim_load.tick_held)},
+               {"tick_cpu", to_json(sim_load.tick_cpu)},
                {"requests_held", to_json(sim_load.requests)}}}};
     if (!idle.is_null()) out["idle"] = idle;
     if (!soak.is_null()) out["soak"] = soak;
