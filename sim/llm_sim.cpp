@@ -485,13 +485,15 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   // Records an accepted request and takes the fault it gets, if any.
   std::optional<llm_fault> record(const net::server_request& req) {
     std::lock_guard lock{mutex};
-    llm_request r{req.path(), {}, req.body};
-    for (const auto& h : req.headers) {
-      std::string name = h.name;
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[name] = h.value;
+    if (opts.record) {
+      llm_request r{req.path(), {}, req.body};
+      for (const auto& h : req.headers) {
+        std::string name = h.name;
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = h.value;
+      }
+      received.push_back(std::move(r));
     }
-    if (opts.record) received.push_back(std::move(r));
     if (faults.empty()) return std::nullopt;
     auto fault = faults.front();
     faults.pop_front();

@@ -425,6 +425,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         for (const auto& t : sub.topics)
           if (topic.compare(0, t.size(), t) == 0) match = true;
         if (match) outbox.push_back({sub.peer, frame});
+        if (match) ++busy.frames;
         if (match && opts.duplicate_frames) outbox.push_back({sub.peer, frame});
       }
     }
@@ -481,6 +482,11 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     tick.expires_after(std::chrono::milliseconds(20));
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
+      {
+        // How late the io thread ran the tick: it was busy (or waited for a core) that long.
+        std::lock_guard lock{self->mutex};
+        self->busy.tick_late.add(clock_type::now() - self->tick.expiry());
+      }
       self->on_tick();
       self->schedule_tick();
     });
@@ -954,15 +960,17 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   net::http_response route(const net::server_request& req) {
     auto path = req.path();
     const std::string prefix = "/v1.0";
+    // Without a request log, only the path and the credentials' check are needed.
+    bool keep = opts.record_requests;
     recorded_request rec{req.method,
                          path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
-                         req.body,
+                         keep ? req.body : std::string{},
                          req.query("accesskey") == opts.accesskey,
                          0,
                          {},
-                         clock_type::now(),
-                         query_without_credentials(req.target)};
-    if (opts.record_requests) log.push_back(rec);
+                         keep ? clock_type::now() : clock_type::time_point{},
+                         keep ? query_without_credentials(req.target) : std::string{}};
+    if (keep) log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
       return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");

@@ -161,11 +161,12 @@ struct busy_stats {
   }
 };
 struct sim_load {
-  busy_stats tick;       // each 20 ms tick, from its start to its end (waiting for the mutex included)
-  busy_stats tick_held;  // each tick, the time it held the mutex
-  busy_stats
-      tick_cpu;  // each tick, the CPU time it took (less than `tick` when the thread waited for a core)
-  busy_stats requests;  // each REST request, the time it held the mutex
+  // Each 20 ms tick: from its start to its end (waiting for the mutex included), the time it held
+  // the mutex, its CPU time (less than `tick` when the thread waited for a core), and how long
+  // after its time it began (the io thread was busy, or waited for a core).
+  busy_stats tick, tick_held, tick_cpu, tick_late;
+  busy_stats requests;     // each REST request, the time it held the mutex
+  std::size_t frames = 0;  // WebSocket frames sent (the copies of duplicate_frames not counted)
 };
 
 struct recorded_request {

@@ -340,7 +340,9 @@ int main(int argc, char** argv) {
   print_busy("voipbin-sim tick", sim_load.tick);
   print_busy("  of which held", sim_load.tick_held);
   print_busy("  its CPU", sim_load.tick_cpu);
+  print_busy("  lateness", sim_load.tick_late);
   print_busy("voipbin-sim requests", sim_load.requests);
+  std::printf("  voipbin-sim WebSocket frames %zu\n", sim_load.frames);
 
   if (args.has("json")) {
     json out{{"label", label},
@@ -374,6 +376,8 @@ int main(int argc, char** argv) {
                {"tick", to_json(sim_load.tick)},
                {"tick_held", to_json(sim_load.tick_held)},
                {"tick_cpu", to_json(sim_load.tick_cpu)},
+               {"tick_late", to_json(sim_load.tick_late)},
+               {"frames", sim_load.frames},
                {"requests_held", to_json(sim_load.requests)}}}};
     if (!idle.is_null()) out["idle"] = idle;
     if (!soak.is_null()) out["soak"] = soak;
