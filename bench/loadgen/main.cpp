@@ -10,9 +10,11 @@
 #include <sys/resource.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -110,6 +112,33 @@ double own_cpu_seconds() {
   return s(u.ru_utime) + s(u.ru_stime);
 }
 
+// How late a 20 ms timer runs on an io thread of the simulators: when it is late, the thread
+// was busy (or waited for a core), and whatever else it had to do waited as long.
+class io_lag {
+ public:
+  explicit io_lag(boost::asio::io_context& io) : timer_(io) {}
+  void start() {
+    timer_.expires_after(20ms);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      {
+        std::lock_guard lock{mutex_};
+        stats_.add(std::chrono::steady_clock::now() - timer_.expiry());
+      }
+      start();
+    });
+  }
+  sim::busy_stats stats() const {
+    std::lock_guard lock{mutex_};
+    return stats_;
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  mutable std::mutex mutex_;
+  sim::busy_stats stats_;
+};
+
 json to_json(const bench::distribution& d) {
   return {{"count", d.count}, {"p50_ms", d.p50}, {"p90_ms", d.p90}, {"p99_ms", d.p99}, {"max_ms", d.max}};
 }
@@ -199,6 +228,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "parley-loadgen: --llm-port: %s\n", p.error().message.c_str());
     return 2;
   }
+  io_lag voipbin_lag{voipbin_io.context()}, llm_lag{llm_io.context()};
+  // The io threads stop before the probes go, however main() returns.
+  struct stop_on_exit {
+    net::io_runtime &a, &b;
+    ~stop_on_exit() {
+      a.stop();
+      b.stop();
+    }
+  } stop_ios{voipbin_io, llm_io};
+  voipbin_lag.start();
+  llm_lag.start();
   voipbin_io.start();
   llm_io.start();
 
@@ -299,6 +339,7 @@ int main(int argc, char** argv) {
   auto finished = voipbin.calls_finished();
   auto left = voipbin.live_speakings();
   auto sim_load = voipbin.load();
+  auto voipbin_late = voipbin_lag.stats(), llm_late = llm_lag.stats();
   voipbin.stop();
   llm.stop();
   voipbin_io.stop();
@@ -342,6 +383,8 @@ int main(int argc, char** argv) {
   print_busy("  its CPU", sim_load.tick_cpu);
   print_busy("  lateness", sim_load.tick_late);
   print_busy("voipbin-sim requests", sim_load.requests);
+  print_busy("voipbin io thread lag", voipbin_late);
+  print_busy("llm io thread lag", llm_late);
   std::printf("  voipbin-sim WebSocket frames %zu\n", sim_load.frames);
 
   if (args.has("json")) {
@@ -378,6 +421,8 @@ int main(int argc, char** argv) {
                {"tick_cpu", to_json(sim_load.tick_cpu)},
                {"tick_late", to_json(sim_load.tick_late)},
                {"frames", sim_load.frames},
+               {"voipbin_io_lag", to_json(voipbin_late)},
+               {"llm_io_lag", to_json(llm_late)},
                {"requests_held", to_json(sim_load.requests)}}}};
     if (!idle.is_null()) out["idle"] = idle;
     if (!soak.is_null()) out["soak"] = soak;
