@@ -333,6 +333,24 @@ struct streamer : std::enable_shared_from_this<streamer> {
     }
     wait(first);
   }
+  // A text token's chunk (OpenAI) or content_block_delta event (Anthropic), as chunk() and
+  // event() write it, from a template made once per stream: the token's JSON string goes where
+  // the template has a placeholder.
+  std::string text_chunk(const std::string& token) {
+    if (text_template.first.empty()) {
+      static const std::string placeholder = "\x01", dumped = "\"\\u0001\"";
+      auto whole =
+          format == wire::openai
+              ? chunk(model, {{"content", placeholder}}, nullptr)
+              : event("content_block_delta", {{"type", "content_block_delta"},
+                                              {"index", 0},
+                                              {"delta", {{"type", "text_delta"}, {"text", placeholder}}}});
+      auto at = whole.find(dumped);
+      text_template = {whole.substr(0, at), whole.substr(at + dumped.size())};
+    }
+    return text_template.first + json(token).dump() + text_template.second;
+  }
+
   void wait(std::chrono::milliseconds d) {
     timer.expires_after(d);
     timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -364,13 +382,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
     }
     if (i < tokens.size()) {
       if (i == 0 && on_first_token) on_first_token();
-      if (format == wire::openai)
-        reply->write_chunk(chunk(model, {{"content", tokens[i++]}}, nullptr));
-      else
-        reply->write_chunk(
-            event("content_block_delta", {{"type", "content_block_delta"},
-                                          {"index", 0},
-                                          {"delta", {{"type", "text_delta"}, {"text", tokens[i++]}}}}));
+      reply->write_chunk(text_chunk(tokens[i++]));
       return wait(step);
     }
     if (format == wire::anthropic && text_block && !text_stopped) {
@@ -411,6 +423,7 @@ struct streamer : std::enable_shared_from_this<streamer> {
   std::size_t error_after = 0;  // send an error event after this many tokens (0: never)
   std::function<void(bool completed)> on_end;
   std::function<void()> on_first_token;
+  std::pair<std::string, std::string> text_template;  // see text_chunk()
 };
 
 }  // namespace
@@ -472,13 +485,15 @@ struct llm_sim::state : std::enable_shared_from_this<llm_sim::state> {
   // Records an accepted request and takes the fault it gets, if any.
   std::optional<llm_fault> record(const net::server_request& req) {
     std::lock_guard lock{mutex};
-    llm_request r{req.path(), {}, req.body};
-    for (const auto& h : req.headers) {
-      std::string name = h.name;
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      r.headers[name] = h.value;
+    if (opts.record) {
+      llm_request r{req.path(), {}, req.body};
+      for (const auto& h : req.headers) {
+        std::string name = h.name;
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        r.headers[name] = h.value;
+      }
+      received.push_back(std::move(r));
     }
-    if (opts.record) received.push_back(std::move(r));
     if (faults.empty()) return std::nullopt;
     auto fault = faults.front();
     faults.pop_front();

@@ -1,5 +1,6 @@
 #include "sim/voipbin_sim.hpp"
 
+#include <time.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -10,7 +11,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <set>
 #include <unordered_map>
 
 #include "net/http_client.hpp"
@@ -29,15 +29,17 @@ namespace {
 
 std::string new_uuid(std::mt19937_64& rng) {
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
+  std::string out(36, '-');
+  uint64_t bits[2] = {rng(), rng()};  // 128 bits for the 31 random hex digits
+  int used = 0;
   for (int i = 0; i < 36; ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      out += '-';
-    } else if (i == 14) {
-      out += '4';
-    } else {
-      out += hex[rng() & 0xF];
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    if (i == 14) {
+      out[i] = '4';
+      continue;
     }
+    out[i] = hex[(bits[used / 16] >> (4 * (used % 16))) & 0xF];
+    ++used;
   }
   return out;
 }
@@ -59,6 +61,25 @@ net::http_response error_response(int status, const std::string& reason, const s
                                   {"request_id", "req_sim"}}}});
 }
 
+// `s` as a JSON string, as json::dump() writes it.
+std::string json_quoted(const std::string& s) {
+  for (unsigned char ch : s)
+    if (ch < 0x20 || ch == '"' || ch == '\\' || ch >= 0x80) return json(s).dump();
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  out += s;
+  out += '"';
+  return out;
+}
+
+// The CPU time of the calling thread.
+std::chrono::nanoseconds thread_cpu() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
 int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -70,12 +91,20 @@ int64_t now_us() {
 std::string rfc3339(int64_t since_epoch_us) {
   auto secs = static_cast<std::time_t>(since_epoch_us / 1000000);
   auto us = since_epoch_us % 1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
-  return buf;
+  // The date and time of day change once a second: formatted once for it.
+  thread_local std::time_t cached_secs = -1;
+  thread_local char cached[80];
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  std::string out = cached;
+  char digits[8] = {'0', '0', '0', '0', '0', '0', 'Z', 0};
+  for (int i = 5; i >= 0; --i, us /= 10) digits[i] = static_cast<char>('0' + us % 10);
+  return out + digits;
 }
 
 std::string now_rfc3339() {
@@ -146,6 +175,25 @@ std::string played_prefix(const std::string& text, std::size_t bytes) {
   return join_words(split_words(text.substr(0, end)), std::string::npos);
 }
 
+// How many words played_prefix(text, bytes) has, without building it.
+std::size_t played_word_count(const std::string& text, std::size_t bytes) {
+  std::size_t end = text.size();
+  if (bytes < text.size()) {
+    end = bytes;
+    while (end > 0 && !std::isspace(static_cast<unsigned char>(text[end]))) --end;
+  }
+  std::size_t count = 0;
+  bool in_word = false;
+  for (std::size_t i = 0; i < end; ++i) {
+    bool space = std::isspace(static_cast<unsigned char>(text[i])) != 0;
+    if (!space && !in_word) ++count;
+    in_word = !space;
+  }
+  return count;
+}
+
+struct sim_transcribe;
+
 struct sim_call {
   std::string id;
   std::string created;  // tm_create
@@ -174,11 +222,15 @@ struct sim_call {
   std::vector<heard_text> heard;
   clock_type::time_point last_caller_frame{};  // the caller's last speech event or final written
   std::vector<caller_frame> frames;
-  std::string confbridge_id;  // "" when the call is in no confbridge
+  std::string confbridge_id;             // "" when the call is in no confbridge
+  sim_transcribe* transcribe = nullptr;  // the one of transcribe_id (erased with the call)
   // Once hung up: "local" when VoIPBIN hung it up from `terminating` (a transfer), else
   // "remote" (voipbin/monorepo bin-call-manager/models/call/call.go CalculateHangupBy).
   std::string hangup_by = "remote";
   clock_type::time_point ended_at{};  // when it hung up
+  int playing = 0;                    // its speakings with text queued or playing
+  // When the tick next looks at the call (time_point::max(): not queued); see state::due.
+  clock_type::time_point wake = clock_type::time_point::max();
 };
 
 // A transfer's groupcall whose outcome is still to be published.
@@ -212,8 +264,12 @@ struct sim_speaking {
   clock_type::time_point play_started{};
   clock_type::time_point last_interim{};
   std::size_t interim_words = 0;
-  std::string open_stream{};  // the out stream whose speech_started has no speech_ended yet
-  std::string created{};      // tm_create
+  std::string open_stream{};          // the out stream whose speech_started has no speech_ended yet
+  std::string created{};              // tm_create
+  clock_type::time_point play_end{};  // when the front text has played
+  sim_call* call = nullptr;           // the call of call_id, if any (erased with it)
+  bool counted = false;               // counted in its call's `playing` (the queue is not empty)
+  bool in_playout = false;            // in state::playout
 };
 
 struct subscriber {
@@ -237,13 +293,27 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   url webhook_target;
   mutable std::mutex mutex;
   std::vector<recorded_request> log;
-  std::map<std::string, sim_call> calls;
+  // By id. Unordered: lists sort by tm_create, which is unique. Elements stay where they are
+  // (pointers to them are kept below) until forget_ended() erases them.
+  std::unordered_map<std::string, sim_call> calls;
   std::vector<std::string> pending_calls;  // placed, waiting for a subscriber
-  std::map<std::string, sim_transcribe> transcribes;
-  std::map<std::string, sim_speaking> speakings;
+  std::unordered_map<std::string, sim_transcribe> transcribes;
+  std::unordered_map<std::string, sim_speaking> speakings;
   // The sessions of each call, so a create or a hangup looks at its call's, not at every one.
   std::unordered_map<std::string, std::vector<std::string>> transcribes_by_call, speakings_by_call;
-  std::vector<json> transcripts;  // every final transcript, both directions, as published
+  // Every final transcript, both directions, as published, by transcribe id, oldest first.
+  std::unordered_map<std::string, std::vector<json>> transcripts;
+  // The tick looks only at the calls that may act by now: a min-heap of (when, call), one entry
+  // valid per call (the one at its `wake`; others are stale and skipped). A call is queued at
+  // the time its script next acts unless something happens first; whatever may change that
+  // (a /say, its playout, a transcribe, a cue) queues it for the next tick (touch()).
+  std::vector<std::pair<clock_type::time_point, sim_call*>> due;
+  std::vector<sim_call*> due_now;  // the calls of this tick (kept: no allocation per tick)
+  // The speakings with text queued or playing (a speaking leaves it on the tick after its queue
+  // empties).
+  std::vector<sim_speaking*> playout;
+  // Hung-up calls in the order they hung up, for forget_ended().
+  std::deque<std::pair<clock_type::time_point, std::string>> ended;
   int64_t last_created_us = 0;
   std::map<net::ws_peer*, subscriber> subscribers;
   std::size_t placed = 0;
@@ -274,6 +344,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   clock_type::time_point refilled = clock_type::now();
   bool stopped = false;
   clock_type::time_point last_forget{};
+  sim_load busy;
 
   // tm_create of a new resource: strictly increasing, so a page token (the last item's
   // tm_create, voipbin-api.md §3) names one place in every list.
@@ -331,16 +402,22 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // frame goes out once per topic form that any of the client's subscriptions prefixes
   // (voipbin-api.md §6.2). Frames are bare resources.
   void publish(const std::string& event_type, const json& resource) {
+    publish_dumped(event_type, resource.value("id", std::string{}), resource.dump());
+  }
+
+  // publish() of a resource given as its JSON text (json::dump()'s) and its id.
+  void publish_dumped(const std::string& event_type, const std::string& id, const std::string& resource) {
     auto resource_name = event_type.substr(0, event_type.find('_'));
-    auto id = resource.value("id", std::string{});
     std::string base = "customer_id:" + opts.customer_id + ":" + resource_name + ":";
     std::string forms[2] = {base + id, base + event_type + ":" + id};
-    auto frame = opts.legacy_frames ? json{{"type", event_type}, {"data", resource}}.dump() : resource.dump();
+    // {"type": event_type, "data": resource}, as json::dump() writes it (keys sorted).
+    std::string envelope;
+    if (opts.legacy_frames || webhooks)
+      envelope = "{\"data\":" + resource + ",\"type\":" + json_quoted(event_type) + "}";
+    const auto& frame = opts.legacy_frames ? envelope : resource;
     if (webhooks) {
-      json envelope{{"type", event_type}, {"data", resource}};
-      auto body = envelope.dump();
-      deliver_webhook(body, 1);
-      if (opts.webhook_twice) deliver_webhook(body, 1);
+      deliver_webhook(envelope, 1);
+      if (opts.webhook_twice) deliver_webhook(envelope, 1);
     }
     for (auto& [_, sub] : subscribers) {
       for (const auto& topic : forms) {
@@ -348,6 +425,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         for (const auto& t : sub.topics)
           if (topic.compare(0, t.size(), t) == 0) match = true;
         if (match) outbox.push_back({sub.peer, frame});
+        if (match) ++busy.frames;
         if (match && opts.duplicate_frames) outbox.push_back({sub.peer, frame});
       }
     }
@@ -396,21 +474,41 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   void line(const sim_call& c, const std::string& text) {
     if (opts.on_line) opts.on_line(c.label, text);
   }
+  // Whether anyone reads the lines (else the busiest ones are not even written).
+  bool lines() const { return static_cast<bool>(opts.on_line); }
 
   // ---- the call script, driven by a 20 ms tick on the io thread ----
   void schedule_tick() {
     tick.expires_after(std::chrono::milliseconds(20));
     tick.async_wait([self = shared_from_this()](boost::system::error_code ec) {
       if (ec) return;
+      {
+        // How late the io thread ran the tick: it was busy (or waited for a core) that long.
+        std::lock_guard lock{self->mutex};
+        self->busy.tick_late.add(clock_type::now() - self->tick.expiry());
+      }
       self->on_tick();
       self->schedule_tick();
     });
   }
 
   void on_tick() {
+    auto began = clock_type::now();
+    auto began_cpu = thread_cpu();
     std::lock_guard lock{mutex};
-    if (stopped) return;
     auto now = clock_type::now();
+    struct measure {
+      state& s;
+      clock_type::time_point began, locked;
+      std::chrono::nanoseconds began_cpu;
+      ~measure() {
+        auto end = clock_type::now();
+        s.busy.tick.add(end - began);
+        s.busy.tick_held.add(end - locked);
+        s.busy.tick_cpu.add(thread_cpu() - began_cpu);
+      }
+    } measured{*this, began, now, began_cpu};
+    if (stopped) return;
     // Calls start once a client has been there (for start_delay); a client that drops later
     // misses their events, as with the real service.
     bool has_client = !subscribers.empty() || webhooks;
@@ -422,50 +520,114 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
         c.progressing_at = now;
         c.last_activity = now;
         publish("call_progressing", call_json(c));
+        touch(c);
       }
       pending_calls.clear();
     }
     ring_groupcalls(now);
     forget_ended(now);
-    std::set<std::string> playing;  // calls whose agent is speaking
-    for (auto& [_, s] : speakings) {
-      advance_playout(s, now);
-      if (!s.queue.empty()) playing.insert(s.call_id);
+    // The agent's speech first, so the calls below see who is still speaking.
+    for (std::size_t i = 0; i < playout.size();) {
+      auto* s = playout[i];
+      advance_playout(*s, now);
+      if (!s->queue.empty()) {
+        ++i;
+        continue;
+      }
+      s->in_playout = false;
+      playout[i] = playout.back();
+      playout.pop_back();
     }
-    for (auto& [id, c] : calls) {
-      if (c.status != "progressing") continue;
-      if (c.transcribe_id.empty()) {
-        if (now - c.progressing_at >= opts.answer_timeout) hang_up(c, "nobody transcribed the call");
-        continue;
-      }
-      advance_turn(c, now);
-      if (c.in_turn) continue;
-      // A turn on cue waits for cue(): no answer timeout, no hangup meanwhile.
-      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].on_cue && !c.cued) continue;
-      bool idle = playing.count(c.id) == 0;
-      bool quiet = idle && now - c.last_activity >= opts.quiet;
-      bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
-      // The first turn follows the greeting, if any; a noise asks for no answer.
-      bool answered = c.next == 0 || !c.last_turn_had_text || c.says_since_utterance > 0;
-      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].follow_after.count() >= 0) {
-        if (now - c.last_utterance >= c.script.utterances[c.next].follow_after) start_turn(c, now);
-        continue;
-      }
-      if (c.next < c.script.utterances.size() && c.script.utterances[c.next].interrupt_after.count() >= 0) {
-        auto after = c.script.utterances[c.next].interrupt_after;
-        bool began = c.answer_began != clock_type::time_point{};
-        if ((began && now - c.answer_began >= after) || (!began && idle && waited_too_long))
-          start_turn(c, now);
-        continue;
-      }
-      if (!quiet || !(answered || waited_too_long)) continue;
-      if (c.next < c.script.utterances.size()) {
-        start_turn(c, now);
-      } else {
-        hang_up(c, "");
-      }
+    // The calls that may act by now, each once.
+    due_now.clear();
+    while (!due.empty() && due.front().first <= now) {
+      std::pop_heap(due.begin(), due.end(), later);
+      auto [when, c] = due.back();
+      due.pop_back();
+      if (c->wake != when) continue;  // stale: queued again since
+      c->wake = clock_type::time_point::max();
+      due_now.push_back(c);
+    }
+    for (auto* c : due_now) {
+      if (c->status != "progressing") continue;
+      act(*c, now);
+      schedule(*c, next_action(*c));
     }
     flush_outbox();
+  }
+
+  static bool later(const std::pair<clock_type::time_point, sim_call*>& a,
+                    const std::pair<clock_type::time_point, sim_call*>& b) {
+    return a.first > b.first;
+  }
+
+  // The tick looks at `c` at `when` (unless queued earlier already).
+  void schedule(sim_call& c, clock_type::time_point when) {
+    if (when >= c.wake) return;
+    c.wake = when;
+    due.emplace_back(when, &c);
+    std::push_heap(due.begin(), due.end(), later);
+  }
+
+  // Something that may change what the call's script does next happened: the next tick looks.
+  void touch(sim_call& c) { schedule(c, clock_type::time_point{}); }
+
+  // One tick of a progressing call's script: what is due by `now` happens.
+  void act(sim_call& c, clock_type::time_point now) {
+    if (c.transcribe_id.empty()) {
+      if (now - c.progressing_at >= opts.answer_timeout) hang_up(c, "nobody transcribed the call");
+      return;
+    }
+    advance_turn(c, now);
+    if (c.in_turn) return;
+    // A turn on cue waits for cue(): no answer timeout, no hangup meanwhile.
+    if (c.next < c.script.utterances.size() && c.script.utterances[c.next].on_cue && !c.cued) return;
+    bool idle = c.playing == 0;
+    bool quiet = idle && now - c.last_activity >= opts.quiet;
+    bool waited_too_long = now - c.last_activity >= opts.answer_timeout;
+    // The first turn follows the greeting, if any; a noise asks for no answer.
+    bool answered = c.next == 0 || !c.last_turn_had_text || c.says_since_utterance > 0;
+    if (c.next < c.script.utterances.size() && c.script.utterances[c.next].follow_after.count() >= 0) {
+      if (now - c.last_utterance >= c.script.utterances[c.next].follow_after) start_turn(c, now);
+      return;
+    }
+    if (c.next < c.script.utterances.size() && c.script.utterances[c.next].interrupt_after.count() >= 0) {
+      auto after = c.script.utterances[c.next].interrupt_after;
+      bool began = c.answer_began != clock_type::time_point{};
+      if ((began && now - c.answer_began >= after) || (!began && idle && waited_too_long)) start_turn(c, now);
+      return;
+    }
+    if (!quiet || !(answered || waited_too_long)) return;
+    if (c.next < c.script.utterances.size()) {
+      start_turn(c, now);
+    } else {
+      hang_up(c, "");
+    }
+  }
+
+  // When act() next does something for `c` if nothing else happens meanwhile (whatever else
+  // does touch()es it): the earliest time one of its conditions above turns true.
+  clock_type::time_point next_action(const sim_call& c) const {
+    constexpr auto never = clock_type::time_point::max();
+    if (c.status != "progressing") return never;
+    if (c.transcribe_id.empty()) return c.progressing_at + opts.answer_timeout;
+    if (c.in_turn) {
+      const auto& turn = c.script.utterances[c.turn_index];
+      if (turn.text.empty()) return c.turn_started + opts.noise_ms;
+      auto words = c.turn_words.size();
+      return c.turn_started + opts.word_ms * static_cast<long>(std::min(c.words_sent, words) + 1);
+    }
+    const caller_turn* next = c.next < c.script.utterances.size() ? &c.script.utterances[c.next] : nullptr;
+    if (next && next->on_cue && !c.cued) return never;
+    if (next && next->follow_after.count() >= 0) return c.last_utterance + next->follow_after;
+    bool idle = c.playing == 0;
+    if (next && next->interrupt_after.count() >= 0) {
+      if (c.answer_began != clock_type::time_point{}) return c.answer_began + next->interrupt_after;
+      return idle ? c.last_activity + opts.answer_timeout : never;
+    }
+    if (!idle) return never;
+    bool answered = c.next == 0 || !c.last_turn_had_text || c.says_since_utterance > 0;
+    return c.last_activity + (answered ? opts.quiet : std::max(opts.quiet, opts.answer_timeout));
   }
 
   // With forget_after: drops calls that ended that long ago, with their sessions and
@@ -473,33 +635,35 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   void forget_ended(clock_type::time_point now) {
     if (opts.forget_after.count() == 0 || now - last_forget < std::chrono::seconds(1)) return;
     last_forget = now;
-    std::set<std::string> gone;
-    for (auto it = calls.begin(); it != calls.end();) {
-      bool old = it->second.status == "hangup" && it->second.ended_at != clock_type::time_point{} &&
-                 now - it->second.ended_at >= opts.forget_after;
-      if (old) gone.insert(it->first);
-      it = old ? calls.erase(it) : std::next(it);
+    std::vector<sim_call*> gone;
+    while (!ended.empty() && now - ended.front().first >= opts.forget_after) {
+      auto c = calls.find(ended.front().second);
+      if (c != calls.end() && c->second.status == "hangup" && c->second.ended_at == ended.front().first)
+        gone.push_back(&c->second);
+      ended.pop_front();
     }
     if (gone.empty()) return;
-    std::set<std::string> gone_transcribes;
-    std::erase_if(transcribes, [&](const auto& kv) {
-      bool old = gone.count(kv.second.call_id) > 0;
-      if (old) gone_transcribes.insert(kv.first);
-      return old;
-    });
-    std::erase_if(speakings, [&](const auto& kv) { return gone.count(kv.second.call_id) > 0; });
-    for (const auto& id : gone) {
-      transcribes_by_call.erase(id);
-      speakings_by_call.erase(id);
+    // The tick's queue forgets them first (a hung-up call has nothing more to do).
+    std::erase_if(due, [](const auto& e) { return e.second->status == "hangup"; });
+    std::make_heap(due.begin(), due.end(), later);
+    for (auto* c : gone) {
+      for (auto* s : sessions_of(speakings, speakings_by_call, c->id))
+        if (s->in_playout) std::erase(playout, s);
+      for (auto* t : sessions_of(transcribes, transcribes_by_call, c->id)) transcripts.erase(t->id);
+      if (auto ids = transcribes_by_call.find(c->id); ids != transcribes_by_call.end())
+        for (const auto& id : ids->second) transcribes.erase(id);
+      if (auto ids = speakings_by_call.find(c->id); ids != speakings_by_call.end())
+        for (const auto& id : ids->second) speakings.erase(id);
+      transcribes_by_call.erase(c->id);
+      speakings_by_call.erase(c->id);
+      auto id = c->id;
+      calls.erase(id);
     }
-    std::erase_if(transcripts,
-                  [&](const json& t) { return gone_transcribes.count(t.value("transcribe_id", "")) > 0; });
   }
-
   // The sessions of `call_id` in `all`, through its index.
   template <class Session>
   static std::vector<Session*> sessions_of(
-      std::map<std::string, Session>& all,
+      std::unordered_map<std::string, Session>& all,
       const std::unordered_map<std::string, std::vector<std::string>>& index, const std::string& call_id) {
     std::vector<Session*> out;
     if (auto ids = index.find(call_id); ids != index.end())
@@ -508,10 +672,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return out;
   }
 
-  sim_transcribe* transcribe_of(const sim_call& c) {
-    auto t = transcribes.find(c.transcribe_id);
-    return t == transcribes.end() ? nullptr : &t->second;
-  }
+  sim_transcribe* transcribe_of(const sim_call& c) { return c.transcribe; }
 
   // The transcribe that hears the caller, if it has an in-stream.
   sim_transcribe* hears_in(const sim_call& c) {
@@ -519,16 +680,20 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return t && t->direction != "out" ? t : nullptr;
   }
 
-  json speech_json(const sim_transcribe& t, const std::string& direction, const std::string* message) {
-    json j{{"id", new_uuid(rng)},
-           {"customer_id", opts.customer_id},
-           {"streaming_id", direction == "in" ? t.streaming_in : t.streaming_out},
-           {"transcribe_id", t.id},
-           {"direction", direction}};
-    if (message) j["message"] = *message;
-    j["tm_event"] = now_rfc3339();
-    j["tm_create"] = now_rfc3339();
-    return j;
+  // Publishes a speech event of the transcribe's `direction` stream (with the words so far for an
+  // interim). The most frequent event, so its JSON is written directly: the text json::dump()
+  // writes for {id, customer_id, streaming_id, transcribe_id, direction, message, tm_event,
+  // tm_create} (keys sorted).
+  void publish_speech(const std::string& event_type, const sim_transcribe& t, const std::string& direction,
+                      const std::string* message) {
+    auto id = new_uuid(rng);
+    auto at = json_quoted(now_rfc3339());
+    std::string j = "{\"customer_id\":" + json_quoted(opts.customer_id) +
+                    ",\"direction\":" + json_quoted(direction) + ",\"id\":" + json_quoted(id);
+    if (message) j += ",\"message\":" + json_quoted(*message);
+    j += ",\"streaming_id\":" + json_quoted(direction == "in" ? t.streaming_in : t.streaming_out) +
+         ",\"tm_create\":" + at + ",\"tm_event\":" + at + ",\"transcribe_id\":" + json_quoted(t.id) + "}";
+    publish_dumped(event_type, id, j);
   }
 
   // A final transcript: stored for GET /transcripts (§4.2), then published.
@@ -538,8 +703,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"transcribe_id", t.id},     {"direction", direction},
            {"message", text},           {"tm_transcript", offset_stamp(at - t.started)},
            {"tm_create", new_created()}};
-    transcripts.push_back(j);
     publish("transcript_created", j);
+    transcripts[t.id].push_back(std::move(j));
   }
 
   // ---- the caller's turns ----
@@ -559,7 +724,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     else
       line(c,
            std::string("caller: ") + (turn.interrupt_after.count() >= 0 ? "(interrupts) " : "") + turn.text);
-    if (auto* t = hears_in(c)) publish("transcribe_speech_started", speech_json(*t, "in", nullptr));
+    if (auto* t = hears_in(c)) publish_speech("transcribe_speech_started", *t, "in", nullptr);
     c.last_caller_frame = now;
     c.frames.push_back({now, "started", ""});
     advance_turn(c, now);
@@ -574,7 +739,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     auto elapsed = now - c.turn_started;
     if (turn.text.empty()) {
       if (elapsed < opts.noise_ms) return;
-      if (t) publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
+      if (t) publish_speech("transcribe_speech_ended", *t, "in", nullptr);
       return finish_turn(c, now);
     }
     auto words = c.turn_words.size();
@@ -582,13 +747,13 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       // Without a pace the whole text is one interim: one per word would be quadratic in it.
       c.words_sent = opts.word_ms.count() == 0 ? words : c.words_sent + 1;
       auto so_far = join_words(c.turn_words, c.words_sent);
-      if (t) publish("transcribe_speech_interim", speech_json(*t, "in", &so_far));
+      if (t) publish_speech("transcribe_speech_interim", *t, "in", &so_far);
       c.last_caller_frame = now;
       c.frames.push_back({now, "interim", so_far});
     }
     if (c.words_sent < words || elapsed < opts.word_ms * static_cast<long>(words + 1)) return;
     if (t) {
-      publish("transcribe_speech_ended", speech_json(*t, "in", nullptr));
+      publish_speech("transcribe_speech_ended", *t, "in", nullptr);
       if (turn.final) {
         emit_transcript(*t, "in", turn.text, now);
         if (opts.on_caller_final) opts.on_caller_final(c.id, turn.text);
@@ -633,8 +798,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return t && t->status == "progressing" && t->direction != "in" ? t : nullptr;
   }
 
-  sim_call* call_of(const sim_speaking& s) {
-    auto c = calls.find(s.call_id);
+  sim_call* call_of(const sim_speaking& s) { return s.call; }
+
+  sim_call* find_call(const std::string& id) {
+    auto c = calls.find(id);
     return c == calls.end() ? nullptr : &c->second;
   }
 
@@ -652,12 +819,16 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // The front text of `s` starts playing at `at`.
   void begin_text(sim_speaking& s, clock_type::time_point at) {
     s.play_started = at;
+    s.play_end = at + play_time(s.queue.front().text);
     s.last_interim = at;
     s.interim_words = 0;
     auto* c = call_of(s);
-    if (c) note_answer(*c, s.queue.front(), at);
+    if (c) {
+      note_answer(*c, s.queue.front(), at);
+      touch(*c);
+    }
     if (auto* t = hears_out(c)) {
-      publish("transcribe_speech_started", speech_json(*t, "out", nullptr));
+      publish_speech("transcribe_speech_started", *t, "out", nullptr);
       s.open_stream = t->streaming_out;
     }
   }
@@ -668,33 +839,49 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (c) {
       if (!heard_words.empty()) c->heard.push_back({heard_words, cut});
       c->last_activity = std::max(c->last_activity, at);
+      touch(*c);
     }
     if (auto* t = hears_out(c)) {
-      if (s.open_stream == t->streaming_out)
-        publish("transcribe_speech_ended", speech_json(*t, "out", nullptr));
+      if (s.open_stream == t->streaming_out) publish_speech("transcribe_speech_ended", *t, "out", nullptr);
       if (!heard_words.empty()) emit_transcript(*t, "out", heard_words, at);
     }
     s.open_stream.clear();
     s.queue.pop_front();
+    queue_changed(s);
+  }
+
+  // After a change to the queue of `s`: its call's count of playing speakings, and the tick's
+  // list of them.
+  void queue_changed(sim_speaking& s) {
+    bool playing = !s.queue.empty();
+    if (playing && !s.in_playout) {
+      s.in_playout = true;
+      playout.push_back(&s);
+    }
+    if (playing == s.counted) return;
+    s.counted = playing;
+    if (auto* c = call_of(s)) {
+      c->playing += playing ? 1 : -1;
+      touch(*c);
+    }
   }
 
   void advance_playout(sim_speaking& s, clock_type::time_point now) {
     if (!paced()) return;
     while (!s.queue.empty()) {
       const auto& text = s.queue.front().text;
-      auto end = s.play_started + play_time(text);
+      auto end = s.play_end;
       if (now < end) {
         // What the transcriber has made of the agent's voice so far, about every 200 ms.
         if (now - s.last_interim < std::chrono::milliseconds(200)) return;
         auto played = static_cast<std::size_t>(std::chrono::duration<double>(now - s.play_started).count() *
                                                opts.playout_chars_per_second);
-        auto words = played_prefix(text, played);
-        auto count = split_words(words).size();
+        auto count = played_word_count(text, played);
         if (count <= s.interim_words) return;
+        auto words = played_prefix(text, played);
         s.interim_words = count;
         s.last_interim = now;
-        if (auto* t = hears_out(call_of(s)))
-          publish("transcribe_speech_interim", speech_json(*t, "out", &words));
+        if (auto* t = hears_out(call_of(s))) publish_speech("transcribe_speech_interim", *t, "out", &words);
         return;
       }
       auto whole = text;  // end_text drops it from the queue
@@ -710,7 +897,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     auto played = static_cast<std::size_t>(std::chrono::duration<double>(now - s.play_started).count() *
                                            opts.playout_chars_per_second);
     auto words = played_prefix(s.queue.front().text, played);
-    if (auto* c = call_of(s)) line(*c, "agent:  (cut off after \"" + words + "\")");
+    if (auto* c = call_of(s); c && lines()) line(*c, "agent:  (cut off after \"" + words + "\")");
     end_text(s, words, true, now);
     drop_queued(s, 0);
   }
@@ -719,9 +906,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   void drop_queued(sim_speaking& s, std::size_t from) {
     auto* c = call_of(s);
     for (auto i = from; i < s.queue.size(); ++i)
-      if (c) line(*c, "agent:  (dropped) " + s.queue[i].text);
+      if (c && lines()) line(*c, "agent:  (dropped) " + s.queue[i].text);
     s.queue.erase(s.queue.begin() + static_cast<std::ptrdiff_t>(std::min(from, s.queue.size())),
                   s.queue.end());
+    queue_changed(s);
   }
 
   // /flush as the provider does it (voipbin-api.md §7.1): GCP and AWS cancel the stream;
@@ -738,6 +926,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   void hang_up(sim_call& c, const std::string& why, bool by_caller = true) {
     c.status = "hangup";
     c.ended_at = clock_type::now();
+    if (opts.forget_after.count() > 0) ended.emplace_back(c.ended_at, c.id);
     c.in_turn = false;
     c.cut_armed = false;
     ++finished;
@@ -757,27 +946,31 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // ---- REST ----
   net::http_response handle(const net::server_request& req) {
     std::lock_guard lock{mutex};
+    auto locked = clock_type::now();
     auto r = route(req);
     flush_outbox();
     if (opts.record_requests) {
       log.back().status = r.status;
       log.back().response = r.body;
     }
+    busy.requests.add(clock_type::now() - locked);
     return r;
   }
 
   net::http_response route(const net::server_request& req) {
     auto path = req.path();
     const std::string prefix = "/v1.0";
+    // Without a request log, only the path and the credentials' check are needed.
+    bool keep = opts.record_requests;
     recorded_request rec{req.method,
                          path.rfind(prefix, 0) == 0 ? path.substr(prefix.size()) : path,
-                         req.body,
+                         keep ? req.body : std::string{},
                          req.query("accesskey") == opts.accesskey,
                          0,
                          {},
-                         clock_type::now(),
-                         query_without_credentials(req.target)};
-    if (opts.record_requests) log.push_back(rec);
+                         keep ? clock_type::now() : clock_type::time_point{},
+                         keep ? query_without_credentials(req.target) : std::string{}};
+    if (keep) log.push_back(rec);
     if (path.rfind(prefix, 0) != 0) return error_response(404, "NOT_FOUND", "no such path");
     if (req.query("accesskey").empty() && req.query("token").empty())
       return error_response(401, "AUTHENTICATION_REQUIRED", "missing credentials");
@@ -878,10 +1071,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (!voipbin::is_uuid(id))
       return error_response(400, "INVALID_REQUEST_PARAMETER", "invalid transcribe_id");
     if (!transcribes.count(id)) return error_response(404, "RESOURCE_NOT_FOUND", "transcribe not found");
-    std::vector<json> items;
-    for (const auto& t : transcripts)
-      if (t.value("transcribe_id", "") == id) items.push_back(t);
-    return list(std::move(items), req, opts.transcripts_paged);
+    auto of = transcripts.find(id);
+    return list(of == transcripts.end() ? std::vector<json>{} : of->second, req, opts.transcripts_paged);
   }
 
   net::http_response transcribes_api(const net::server_request& req, const std::vector<std::string>& p,
@@ -913,10 +1104,12 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       t.created = new_created();
       auto direction = body.value("direction", "");
       if (direction == "in" || direction == "out") t.direction = direction;  // else both, as VoIPBIN
-      transcribes[t.id] = t;
+      auto& stored = transcribes[t.id] = t;
       transcribes_by_call[t.call_id].push_back(t.id);
       c->second.transcribe_id = t.id;
+      c->second.transcribe = &stored;
       c->second.last_activity = clock_type::now();
+      touch(c->second);
       publish("transcribe_created", transcribe_json(t));
       return json_response(200, transcribe_json(t));
     }
@@ -958,6 +1151,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       auto provider = body.value("provider", "");
       if (provider == "gcp" || provider == "aws") s.provider = provider;  // else ElevenLabs, as VoIPBIN
       s.created = new_created();
+      s.call = find_call(ref_id);
       speakings[s.id] = s;
       speakings_by_call[s.call_id].push_back(s.id);
       return json_response(201, speaking_json(s));
@@ -977,9 +1171,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       if (text.size() > 5000) return error_response(400, "INVALID_ARGUMENT", "text is too long");
       if (s.status != "active") return error_response(404, "RESOURCE_NOT_FOUND", "speaking is not active");
       auto before = speaking_json(s);
-      auto c = calls.find(s.call_id);
-      if (c != calls.end() && c->second.status == "progressing") {
-        auto& call = c->second;
+      if (auto* c = call_of(s); c && c->status == "progressing") {
+        auto& call = *c;
         auto now = clock_type::now();
         ++call.says_since_utterance;
         std::string timing;
@@ -990,7 +1183,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
             answers.push_back(
                 std::chrono::duration_cast<std::chrono::microseconds>(now - call.last_utterance));
         }
-        line(call, "agent:  " + text + timing);
+        if (lines()) line(call, "agent:  " + text + timing);
         if (opts.on_say) opts.on_say(call.id, text);
         if (call.cut_armed) {
           auto v = call.label +
@@ -1001,8 +1194,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
           line(call, "VIOLATION: " + v);
         }
         queued_text q{text, now, !call.in_turn, call.turns_finished};
+        touch(call);
         if (paced()) {
           s.queue.push_back(std::move(q));
+          queue_changed(s);
           if (s.queue.size() == 1) begin_text(s, now);
         } else {
           // Played at once. Transcription runs on both directions: the agent's own voice
@@ -1336,6 +1531,7 @@ std::string voipbin_sim::add_speaking(const std::string& call_id, std::chrono::m
                  initiating_for.count() > 0 ? "initiating" : "active",
                  clock_type::now() + initiating_for};
   s.created = s_->new_created();
+  s.call = s_->find_call(call_id);
   s_->speakings[s.id] = s;
   s_->speakings_by_call[s.call_id].push_back(s.id);
   return s.id;
@@ -1345,9 +1541,13 @@ std::string voipbin_sim::add_transcribe(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
   sim_transcribe t{new_uuid(s_->rng), call_id, "en-US", "progressing", new_uuid(s_->rng), new_uuid(s_->rng)};
   t.created = s_->new_created();
-  s_->transcribes[t.id] = t;
+  auto& stored = s_->transcribes[t.id] = t;
   s_->transcribes_by_call[t.call_id].push_back(t.id);
-  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.transcribe_id = t.id;
+  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) {
+    c->second.transcribe_id = t.id;
+    c->second.transcribe = &stored;
+    s_->touch(c->second);
+  }
   return t.id;
 }
 
@@ -1389,7 +1589,10 @@ std::string voipbin_sim::add_ended_call() {
 
 void voipbin_sim::cue(const std::string& call_id) {
   std::lock_guard lock{s_->mutex};
-  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) c->second.cued = true;
+  if (auto c = s_->calls.find(call_id); c != s_->calls.end()) {
+    c->second.cued = true;
+    s_->touch(c->second);
+  }
 }
 
 std::string voipbin_sim::confbridge_of(const std::string& call_id) const {
@@ -1407,6 +1610,11 @@ std::string voipbin_sim::call_status(const std::string& call_id) const {
 std::vector<recorded_request> voipbin_sim::requests() const {
   std::lock_guard lock{s_->mutex};
   return s_->log;
+}
+
+sim_load voipbin_sim::load() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->busy;
 }
 
 std::size_t voipbin_sim::calls_placed() const {

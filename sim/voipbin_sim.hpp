@@ -8,6 +8,7 @@
 // goes away (its WebSocket drops) leaves its calls and their sessions live, as VoIPBIN does. It
 // records every REST request it receives. Runs on a caller-provided io_context.
 
+#include <algorithm>
 #include <chrono>
 #include <concepts>
 #include <cstdint>
@@ -146,6 +147,28 @@ struct voipbin_sim_options {
   std::chrono::milliseconds forget_after{0};
 };
 
+// How long the simulator's own work took: for load drivers, which must see that the simulator is
+// not the bottleneck (its tick and its REST handlers run on the io thread, under its mutex).
+struct busy_stats {
+  std::size_t count = 0;
+  std::chrono::nanoseconds total{}, max{};
+  std::size_t over_1ms = 0;  // how many took 1 ms or more
+  void add(std::chrono::nanoseconds d) {
+    ++count;
+    total += d;
+    max = std::max(max, d);
+    over_1ms += d >= std::chrono::milliseconds(1) ? 1 : 0;
+  }
+};
+struct sim_load {
+  // Each 20 ms tick: from its start to its end (waiting for the mutex included), the time it held
+  // the mutex, its CPU time (less than `tick` when the thread waited for a core), and how long
+  // after its time it began (the io thread was busy, or waited for a core).
+  busy_stats tick, tick_held, tick_cpu, tick_late;
+  busy_stats requests;     // each REST request, the time it held the mutex
+  std::size_t frames = 0;  // WebSocket frames sent (the copies of duplicate_frames not counted)
+};
+
 struct recorded_request {
   std::string method;
   std::string path;  // without the /v1.0 prefix and the query
@@ -196,6 +219,8 @@ class voipbin_sim {
   void cue(const std::string& call_id);
 
   std::vector<recorded_request> requests() const;
+  // How long the ticks and the REST handlers took so far.
+  sim_load load() const;
   // The confbridge a call is a leg in ("" when none: scripted_call::confbridge). VoIPBIN keeps it
   // on the call but its call JSON (WebhookMessage) does not show it.
   std::string confbridge_of(const std::string& call_id) const;

@@ -7,11 +7,14 @@
 // (caller's speech frame written -> /flush received), plus errors, turns per second, and the
 // server's CPU time and memory from /proc. Prints a table and writes JSON (--json).
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -87,6 +90,57 @@ sim::scripted_call script(const load& l, std::size_t call) {
   }
   return sim::scripted_call{turns};
 }
+
+json to_json(const sim::busy_stats& b) {
+  auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  return {{"count", b.count},
+          {"mean_ms", b.count ? ms(b.total) / static_cast<double>(b.count) : 0.0},
+          {"max_ms", ms(b.max)},
+          {"total_s", ms(b.total) / 1000},
+          {"over_1ms", b.over_1ms}};
+}
+
+void print_busy(const char* name, const sim::busy_stats& b) {
+  auto ms = [](std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("  %-22s %8zu x, mean %.3f ms, max %.2f ms, %zu >= 1 ms, %.2f s in all\n", name, b.count,
+              b.count ? ms(b.total) / static_cast<double>(b.count) : 0.0, ms(b.max), b.over_1ms,
+              ms(b.total) / 1000);
+}
+
+// This process's own CPU seconds (the simulators and the driver, not the server under test).
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// How late a 20 ms timer runs on an io thread of the simulators: when it is late, the thread
+// was busy (or waited for a core), and whatever else it had to do waited as long.
+class io_lag {
+ public:
+  explicit io_lag(boost::asio::io_context& io) : timer_(io) {}
+  void start() {
+    timer_.expires_after(20ms);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      {
+        std::lock_guard lock{mutex_};
+        stats_.add(std::chrono::steady_clock::now() - timer_.expiry());
+      }
+      start();
+    });
+  }
+  sim::busy_stats stats() const {
+    std::lock_guard lock{mutex_};
+    return stats_;
+  }
+
+ private:
+  boost::asio::steady_timer timer_;
+  mutable std::mutex mutex_;
+  sim::busy_stats stats_;
+};
 
 json to_json(const bench::distribution& d) {
   return {{"count", d.count}, {"p50_ms", d.p50}, {"p90_ms", d.p90}, {"p99_ms", d.p99}, {"max_ms", d.max}};
@@ -178,6 +232,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "parley-loadgen: --llm-port: %s\n", p.error().message.c_str());
     return 2;
   }
+  io_lag voipbin_lag{voipbin_io.context()}, llm_lag{llm_io.context()};
+  // The io threads stop before the probes go, however main() returns.
+  struct stop_on_exit {
+    net::io_runtime &a, &b;
+    ~stop_on_exit() {
+      a.stop();
+      b.stop();
+    }
+  } stop_ios{voipbin_io, llm_io};
+  voipbin_lag.start();
+  llm_lag.start();
   voipbin_io.start();
   llm_io.start();
 
@@ -277,6 +342,8 @@ int main(int argc, char** argv) {
   auto violations = voipbin.violations().size();
   auto finished = voipbin.calls_finished();
   auto left = voipbin.live_speakings();
+  auto sim_load = voipbin.load();
+  auto voipbin_late = voipbin_lag.stats(), llm_late = llm_lag.stats();
   voipbin.stop();
   llm.stop();
   voipbin_io.stop();
@@ -313,6 +380,16 @@ int main(int argc, char** argv) {
   print_row("ingress", t.ingress);
   print_row("egress", t.egress);
   print_row("barge-in reaction", barge);
+  auto own_cpu = own_cpu_seconds();
+  std::printf("  simulators (this process): CPU %.2f s\n", own_cpu);
+  print_busy("voipbin-sim tick", sim_load.tick);
+  print_busy("  of which held", sim_load.tick_held);
+  print_busy("  its CPU", sim_load.tick_cpu);
+  print_busy("  lateness", sim_load.tick_late);
+  print_busy("voipbin-sim requests", sim_load.requests);
+  print_busy("voipbin io thread lag", voipbin_late);
+  print_busy("llm io thread lag", llm_late);
+  std::printf("  voipbin-sim WebSocket frames %zu\n", sim_load.frames);
 
   if (args.has("json")) {
     json out{{"label", label},
@@ -340,7 +417,17 @@ int main(int argc, char** argv) {
              {"ingress", to_json(t.ingress)},
              {"egress", to_json(t.egress)},
              {"barge_in", to_json(barge)},
-             {"speakings_left", left}};
+             {"speakings_left", left},
+             {"simulators",
+              {{"cpu_s", own_cpu},
+               {"tick", to_json(sim_load.tick)},
+               {"tick_held", to_json(sim_load.tick_held)},
+               {"tick_cpu", to_json(sim_load.tick_cpu)},
+               {"tick_late", to_json(sim_load.tick_late)},
+               {"frames", sim_load.frames},
+               {"voipbin_io_lag", to_json(voipbin_late)},
+               {"llm_io_lag", to_json(llm_late)},
+               {"requests_held", to_json(sim_load.requests)}}}};
     if (!idle.is_null()) out["idle"] = idle;
     if (!soak.is_null()) out["soak"] = soak;
     out["calls_placed"] = placed;

@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <cstddef>
-#include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace parley::bench {
@@ -43,8 +43,8 @@ class turn_timings {
     clock_type::time_point final_at{}, request_at{}, token_at{}, say_at{};
   };
   mutable std::mutex mutex_;
-  std::map<std::string, turn> turns_;            // by words
-  std::map<std::string, std::string> awaiting_;  // call id -> words of its last final
+  std::unordered_map<std::string, turn> turns_;            // by words
+  std::unordered_map<std::string, std::string> awaiting_;  // call id -> words of its last final
 };
 
 }  // namespace parley::bench
