@@ -233,15 +233,15 @@ void start_call(gateway_ptr self, const std::string& call_id, const std::string&
 }
 
 // Takes on a call that reached `progressing`, within agent.max-calls; in cluster mode once
-// this node has claimed it (`claimed`: it has). With `transcribe_id`, an earlier process
+// this node has claimed it. With `transcribe_id`, an earlier process
 // served the call: its supervisor rebuilds the conversation from that transcription and
 // adopts it if it is `live`, or starts a new one if it ended (a call released by a draining
 // parley) (DESIGN §8).
 void admit(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
-           profiles::call_facts facts, bool claimed = false) {
+           profiles::call_facts facts) {
   auto& st = self->state;
   if (!may_admit(st, call_id)) return;
-  if (!st.rt->cluster || claimed) return start_call(self, call_id, transcribe_id, live, std::move(facts));
+  if (!st.rt->cluster) return start_call(self, call_id, transcribe_id, live, std::move(facts));
   auto pending = gateway_state::claiming_call{{std::move(facts), transcribe_id, live}, false};
   if (st.claiming.emplace(call_id, std::move(pending)).second) claim_call(*st.rt, self->address(), call_id);
 }
