@@ -61,5 +61,7 @@ CAF_ADD_ATOM(parley, parley::atoms, adopt, "adopt")
 CAF_ADD_ATOM(parley, parley::atoms, hand_off, "hand_off")
 CAF_ADD_ATOM(parley, parley::atoms, checkpoint, "checkpoint")
 CAF_ADD_ATOM(parley, parley::atoms, forget, "forget")
+// admin API: calls placed with POST /v1/calls
+CAF_ADD_ATOM(parley, parley::atoms, outbound, "outbound")
 
 CAF_END_TYPE_ID_BLOCK(parley)

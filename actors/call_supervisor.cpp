@@ -15,6 +15,7 @@
 #include "actors/observers.hpp"
 #include "actors/rest_bridge.hpp"
 #include "protocol/call_checkpoint.hpp"
+#include "protocol/call_journal.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/playout_tracker.hpp"
 #include "protocol/tools.hpp"
@@ -82,6 +83,7 @@ struct supervisor_state {
   std::shared_ptr<const runtime> rt;
   std::string call_id;
   std::string source, destination;  // the call's numbers (targets), when VoIPBIN sent them
+  bool outbound = false;            // placed with POST /v1/calls
   caf::actor_addr gateway;
   transcribe_actor transcribe;
   speaking_actor speaking;
@@ -107,6 +109,7 @@ struct supervisor_state {
   std::deque<turn_stamps> recent_turns;  // the last few, for logs and call records
   int turns = 0;
   bool hangup_sent = false;
+  std::string hung_up_by;  // someone other than the agent asked (the operator)
   bool greeted = false;
   bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
   // transfer_call: POST /transfers is out or done, the call is leaving; the call it answers.
@@ -180,6 +183,18 @@ void end_call(supervisor_ptr self);
 void save_checkpoint(supervisor_ptr self);
 void start_transfer(supervisor_ptr self);
 
+// Tells the call's observers and the journal (GET /v1/calls, the dashboard, the call records).
+void tell(supervisor_state& st, plugin::call_event ev) {
+  ev.unix_ms = unix_ms_now();
+  if (st.rt->journal) st.rt->journal->event(st.call_id, ev);
+  notify(st.observers, std::move(ev));
+}
+
+// A stage of the current turn reached, `seconds` after the caller's final transcript.
+void stage_reached(supervisor_state& st, std::string_view stage, double seconds) {
+  if (st.rt->journal) st.rt->journal->latency(st.call_id, st.epoch, stage, seconds * 1000.0);
+}
+
 void keep_turn_stamps(supervisor_state& st) {
   if (st.stamps.event == clock_type::time_point{}) return;
   st.recent_turns.push_back(st.stamps);
@@ -200,7 +215,7 @@ void reply_heard(supervisor_ptr self) {
   st.now = phase::listening;
   save_checkpoint(self);
   if (!st.reply.generated.empty())
-    notify(st.observers, {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
+    tell(st, {plugin::call_event_kind::heard, st.reply.generated, {}, {}, false, st.epoch, 0});
   // A resumed reply: now the caller has heard all of it.
   auto& r = st.reply;
   if (!r.heard_before.empty() && r.history_index != none && r.history_index < st.history.size())
@@ -313,8 +328,7 @@ void count_tool(supervisor_state& st, const std::string& name, const char* outco
 // Every call the model made gets a result in the history, or the next request is refused.
 void add_tool_result(supervisor_ptr self, const tool_call& call, std::string content, bool error) {
   auto& st = self->state;
-  notify(st.observers,
-         {plugin::call_event_kind::tool_call, call.arguments, call.name, content, error, st.epoch, 0});
+  tell(st, {plugin::call_event_kind::tool_call, call.arguments, call.name, content, error, st.epoch, 0});
   chat_message m{"tool", std::move(content)};
   m.tool_call_id = call.id;
   m.tool_error = error;
@@ -484,7 +498,7 @@ void on_tool_calls(supervisor_ptr self, std::string text, std::vector<tool_call>
 void take_turn(supervisor_ptr self, std::string text, int64_t event_ns) {
   auto& st = self->state;
   spdlog::info("call {}: caller: {}", st.call_id, text);
-  notify(st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
+  tell(st, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   st.unanswered_prompts = 0;
   ++st.barge_generation;  // a real turn: the interrupted reply is not resumed
   st.unheard.clear();
@@ -500,7 +514,7 @@ void merge_turn(supervisor_ptr self, const std::string& text, int64_t event_ns) 
   auto& st = self->state;
   if (st.user_index == none || st.user_index >= st.history.size()) return take_turn(self, text, event_ns);
   spdlog::info("call {}: caller went on: {}", st.call_id, text);
-  notify(st.observers, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
+  tell(st, {plugin::call_event_kind::caller_said, text, {}, {}, false, st.epoch + 1, 0});
   cancel_brain(self);
   close_tools(self, "the caller went on talking");
   drop_reply_message(st);
@@ -570,7 +584,7 @@ void barge_in(supervisor_ptr self, int64_t event_ns, bool with_words) {
   self->send<caf::message_priority::high>(st.speaking, atoms::flush_v, st.epoch, event_ns);
   st.rt->stats->bargeins_total.inc();
   spdlog::info("call {}: caller interrupted the agent; heard: \"{}\"", st.call_id, heard_said);
-  notify(st.observers, {plugin::call_event_kind::barge_in, heard_said, {}, {}, false, st.epoch - 1, 0});
+  tell(st, {plugin::call_event_kind::barge_in, heard_said, {}, {}, false, st.epoch - 1, 0});
   st.words_since_barge_in = with_words;
   ++st.barge_generation;
   auto timeout = st.rt->agent.false_interruption_timeout;
@@ -650,15 +664,16 @@ void end_call(supervisor_ptr self) {
   st.now = phase::ending;
   ++st.silence_generation;
   spdlog::info("call {}: ended after {} turns", st.call_id, st.turns);
-  notify(st.observers, {plugin::call_event_kind::ended,
-                        st.transferring  ? "transferred"
-                        : st.hangup_sent ? "hung up by the agent"
-                                         : "call over",
-                        {},
-                        {},
-                        false,
-                        st.epoch,
-                        0});
+  tell(st, {plugin::call_event_kind::ended,
+            st.transferring          ? "transferred"
+            : !st.hung_up_by.empty() ? "hung up by " + st.hung_up_by
+            : st.hangup_sent         ? "hung up by the agent"
+                                     : "call over",
+            {},
+            {},
+            false,
+            st.epoch,
+            0});
   if (st.brain) self->send<caf::message_priority::high>(st.brain, atoms::cancel_v, st.epoch);
   if (st.transcribe) self->send(st.transcribe, atoms::stop_v);
   if (st.speaking) self->send(st.speaking, atoms::stop_v);
@@ -854,6 +869,7 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
   st.call_id = std::move(call_id);
   st.source = std::move(facts.source);
   st.destination = std::move(facts.destination);
+  st.outbound = facts.outbound;
   st.gateway = std::move(gateway);
   if (!st.rt->agent.system_prompt.empty())
     st.history.push_back({"system", st.rt->agent.system_prompt, false});
@@ -866,8 +882,11 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
   if (!st.rt->agent.http_tools.empty()) st.tools = spawn_tool_runner(self, st.rt, st.call_id);
   st.observers = spawn_observers(
       self, *st.rt, {st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language});
-  notify(
-      st.observers,
+  if (st.rt->journal)
+    st.rt->journal->begin({st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language},
+                          st.outbound ? "outbound" : "inbound", unix_ms_now());
+  tell(
+      st,
       {plugin::call_event_kind::answered, adopt_transcribe_id.empty() ? "" : "adopted", {}, {}, false, 0, 0});
   if (!adopt_transcribe_id.empty()) {
     spdlog::info("call {}: adopting it; rebuilding the conversation from transcribe {}{}", st.call_id,
@@ -939,8 +958,9 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
             st.stamps.llm_written != clock_type::time_point{})
           return;
         st.stamps.llm_written = from_ns(at_ns);
-        st.rt->stats->turn_event_to_llm_seconds.observe(
-            seconds_between(st.stamps.event, st.stamps.llm_written));
+        auto took = seconds_between(st.stamps.event, st.stamps.llm_written);
+        st.rt->stats->turn_event_to_llm_seconds.observe(took);
+        stage_reached(st, "llm_request", took);
       },
       [=](atoms::first_token, uint64_t epoch) {
         auto& st = self->state;
@@ -952,6 +972,7 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
         auto from =
             st.stamps.llm_written != clock_type::time_point{} ? st.stamps.llm_written : st.stamps.event;
         st.rt->stats->turn_first_token_seconds.observe(seconds_between(from, st.stamps.first_token));
+        stage_reached(st, "first_token", seconds_between(st.stamps.event, st.stamps.first_token));
       },
       [=](atoms::sentence, uint64_t epoch, std::string& text) {
         auto& st = self->state;
@@ -972,8 +993,9 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
             st.stamps.first_say_sent != clock_type::time_point{})
           return;
         st.stamps.first_say_sent = clock_type::now();
-        st.rt->stats->turn_transcript_to_say_seconds.observe(
-            seconds_between(st.stamps.event, st.stamps.first_say_sent));
+        auto took = seconds_between(st.stamps.event, st.stamps.first_say_sent);
+        st.rt->stats->turn_transcript_to_say_seconds.observe(took);
+        stage_reached(st, "first_say", took);
         if (st.stamps.first_token != clock_type::time_point{})
           st.rt->stats->turn_token_to_say_seconds.observe(
               seconds_between(st.stamps.first_token, st.stamps.first_say_sent));
@@ -984,12 +1006,13 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
         auto& r = st.reply;
         auto now = clock_type::now();
         if (accepted) {
-          notify(st.observers, {plugin::call_event_kind::agent_said, text, {}, {}, false, epoch, 0});
+          tell(st, {plugin::call_event_kind::agent_said, text, {}, {}, false, epoch, 0});
           r.playout.said(text, now);
           if (st.stamps.event != clock_type::time_point{} &&
               st.stamps.first_say_answered == clock_type::time_point{}) {
             st.stamps.first_say_answered = now;
             st.rt->stats->turn_say_answered_seconds.observe(seconds_between(st.stamps.event, now));
+            stage_reached(st, "say_answered", seconds_between(st.stamps.event, now));
           }
           // A timer only when the voice has not already told that everything was heard.
           if (!r.playout.played(now)) {
@@ -1095,6 +1118,13 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
       [=](atoms::hangup_call) {
         // A timer of the wrap-up or the goodbye; after a forced stop the call is left up.
         if (self->state.ended) return;
+        hang_up(self);
+      },
+      [=](atoms::hangup_call, const std::string& by) {
+        auto& st = self->state;
+        if (st.ended || st.hangup_sent) return;
+        spdlog::info("call {}: hung up by {}", st.call_id, by);
+        st.hung_up_by = by;
         hang_up(self);
       },
       [=](atoms::wrap_up) { wrap_up(self); },

@@ -97,6 +97,8 @@ struct gateway_state {
   std::vector<profiles::rule> profile_rules;
   std::vector<std::shared_ptr<const runtime>> profile_rt;
   call_variable_store variables;
+  // Calls placed with POST /v1/calls, not yet answered: call id -> the profile they name.
+  std::unordered_map<std::string, std::string> outbound;
   // Calls that reached `progressing` and wait (agent.variables-wait) for their variables.
   struct waiting_call {
     profiles::call_facts facts;
@@ -207,11 +209,23 @@ bool may_admit(gateway_state& st, const std::string& call_id) {
   return true;
 }
 
+// The index of the profile called `name`; nothing for the default profile.
+std::optional<std::size_t> named_profile(const gateway_state& st, const std::string& name) {
+  for (std::size_t i = 0; i < st.profile_rt.size(); ++i)
+    if (st.profile_rt[i]->profile == name) return i;
+  return std::nullopt;
+}
+
 void start_call(gateway_ptr self, const std::string& call_id, const std::string& transcribe_id, bool live,
                 profiles::call_facts facts) {
   auto& st = self->state;
   if (auto vars = st.variables.find(call_id)) facts.variables = *vars;
-  auto chosen = profiles::select(st.profile_rules, facts);
+  if (auto o = st.outbound.find(call_id); o != st.outbound.end()) {
+    facts.outbound = true;
+    facts.profile = std::move(o->second);
+    st.outbound.erase(o);
+  }
+  auto chosen = facts.outbound ? named_profile(st, facts.profile) : profiles::select(st.profile_rules, facts);
   const auto& rt = chosen ? st.profile_rt[*chosen] : st.rt;
   if (!st.profile_rules.empty())
     spdlog::info("call {}: profile {} (from {} to {}{})", call_id, rt->profile,
@@ -255,7 +269,7 @@ void admit_when_known(gateway_ptr self, const std::string& call_id, const std::s
   auto& st = self->state;
   auto wait = st.rt->agent.variables_wait;
   if (wait.count() > 0 && !st.variables.find(call_id) && !st.calls.count(call_id) &&
-      profiles::variables_matter(st.profile_rules, facts)) {
+      !st.outbound.count(call_id) && profiles::variables_matter(st.profile_rules, facts)) {
     if (st.waiting.emplace(call_id, gateway_state::waiting_call{std::move(facts), transcribe_id, live})
             .second) {
       spdlog::debug("call {}: waiting up to {} ms for its call variables", call_id, wait.count());
@@ -297,6 +311,7 @@ void on_call(gateway_ptr self, const voipbin::call& c) {
     st.ended.insert(c.id);
     st.variables.erase(c.id);
     st.waiting.erase(c.id);
+    st.outbound.erase(c.id);
     if (auto it = st.calls.find(c.id); it != st.calls.end()) self->send(it->second, atoms::hangup_v);
   }
 }
@@ -765,6 +780,16 @@ gateway_actor::behavior_type gateway(gateway_ptr self, std::shared_ptr<const run
         if (it == st.calls.end()) return;
         st.forgotten.insert(call_id);
         self->send(it->second, atoms::forget_v);
+      },
+      [=](atoms::outbound, const std::vector<std::string>& call_ids, const std::string& profile) {
+        auto& st = self->state;
+        for (const auto& id : call_ids)
+          if (!st.calls.count(id) && !st.ended.contains(id)) st.outbound[id] = profile;
+      },
+      [=](atoms::hangup_call, const std::string& call_id) {
+        auto& st = self->state;
+        if (auto it = st.calls.find(call_id); it != st.calls.end())
+          self->send(it->second, atoms::hangup_call_v, std::string("the operator"));
       },
       [=](atoms::shutdown) {
         auto& st = self->state;

@@ -102,6 +102,8 @@ using call_supervisor_actor = caf::typed_actor<
     caf::reacts_to<atoms::transfer, uint64_t>,
     // a goodbye or wrap-up was never confirmed heard: hang up now
     caf::reacts_to<atoms::hangup_call>,
+    // (by whom): hang up now, at the request of the operator (POST /v1/calls/{id}/hangup)
+    caf::reacts_to<atoms::hangup_call, std::string>,
     // the children did not stop in time: exit anyway
     caf::reacts_to<atoms::deadline>>::extend_with<child_listener_actor>::
     extend_with<plugin::brain_listener_actor>::extend_with<rest_client_actor>;
@@ -134,7 +136,11 @@ using gateway_actor = caf::typed_actor<
     caf::reacts_to<atoms::adopt, std::string>,
     // cluster mode: (call id) another node claimed a call served here (this node had lost
     // Redis for longer than its lease): leave it to that node
-    caf::reacts_to<atoms::forget, std::string>>::extend_with<rest_client_actor>;
+    caf::reacts_to<atoms::forget, std::string>,
+    // (call ids, profile): calls placed with POST /v1/calls; the profile answers them
+    caf::reacts_to<atoms::outbound, std::vector<std::string>, std::string>,
+    // (call id): the operator hangs the call up (POST /v1/calls/{id}/hangup)
+    caf::reacts_to<atoms::hangup_call, std::string>>::extend_with<rest_client_actor>;
 
 // A call observer's host (observers.cpp): one per observer and call, apart from the call's own
 // actors. It quits after the `ended` event, or when the supervisor is gone.

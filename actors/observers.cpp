@@ -41,11 +41,6 @@ void deliver(observer_state& st, const plugin::call_event& ev) {
   if (st.stats) st.stats->observer_errors_total.inc("observer=\"" + st.observer + "\"");
 }
 
-int64_t unix_ms_now() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 call_observer_actor::behavior_type observer_host(call_observer_actor::stateful_pointer<observer_state> self,
                                                  std::string name, plugin::call_info call, metrics* stats,
                                                  caf::actor_addr supervisor) {
@@ -88,6 +83,11 @@ call_observer_actor::behavior_type observer_host(call_observer_actor::stateful_p
 
 }  // namespace
 
+int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 observer_registry& observer_registry::global() {
   static observer_registry registry;
   return registry;
@@ -115,7 +115,7 @@ std::vector<call_observer_actor> spawn_observers(caf::local_actor* supervisor, c
 
 void notify(const std::vector<call_observer_actor>& observers, plugin::call_event ev) {
   if (observers.empty()) return;
-  ev.unix_ms = unix_ms_now();
+  if (ev.unix_ms == 0) ev.unix_ms = unix_ms_now();
   for (const auto& o : observers) caf::anon_send(o, atoms::call_event_v, ev);
 }
 

@@ -36,8 +36,11 @@ class observer_registry {
 std::vector<call_observer_actor> spawn_observers(caf::local_actor* supervisor, const runtime& rt,
                                                  const plugin::call_info& call);
 
-// Sends `ev` (stamped with the time now) to every observer of the call, in the order of the
-// calls (they come from one thread: the supervisor's).
+// Milliseconds since 1970 (UTC): when an event happened.
+int64_t unix_ms_now();
+
+// Sends `ev` (stamped with the time now, unless it is already) to every observer of the call, in the order of
+// the calls (they come from one thread: the supervisor's).
 void notify(const std::vector<call_observer_actor>& observers, plugin::call_event ev);
 
 }  // namespace parley

@@ -17,6 +17,7 @@ namespace parley {
 
 struct metrics;
 struct readiness;
+class call_journal;
 
 // Cluster mode (docs/scaling.md): which node serves which call, kept in Redis by
 // app/cluster_node. Thread-safe; callbacks run on the io thread. Null in cluster.mode=single.
@@ -131,6 +132,7 @@ struct runtime {
   metrics* stats = nullptr;                        // outlives every actor
   readiness* ready = nullptr;                      // GET /readyz; outlives every actor, may be unset
   call_registry* cluster = nullptr;                // cluster.mode=redis; outlives every actor
+  call_journal* journal = nullptr;                 // the calls' conversations; outlives every actor
   // Sends a text frame on the VoIPBIN WebSocket (used for subscriptions).
   std::function<void(std::string)> ws_send;
   // The agent profiles besides the default (llm and agent above), in configuration order.

@@ -35,6 +35,10 @@ struct call_facts {
   std::string source;                            // source.target of the call resource
   std::string destination;                       // destination.target
   std::map<std::string, std::string> variables;  // from a call_variables webhook, if one came
+  // Placed by parley (POST /v1/calls): the profile it names, which wins over every rule
+  // ("default" or empty: the default profile).
+  bool outbound = false;
+  std::string profile = {};
 };
 
 // The index in `rules` of the profile that answers the call, or nothing for the default.
