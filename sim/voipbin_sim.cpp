@@ -227,8 +227,16 @@ struct sim_call {
   // Once hung up: "local" when VoIPBIN hung it up from `terminating` (a transfer), else
   // "remote" (voipbin/monorepo bin-call-manager/models/call/call.go CalculateHangupBy).
   std::string hangup_by = "remote";
-  clock_type::time_point ended_at{};  // when it hung up
-  int playing = 0;                    // its speakings with text queued or playing
+  clock_type::time_point ended_at{};     // when it hung up
+  std::string hangup_reason = "normal";  // once hung up
+  // Placed by POST /calls (voipbin-api.md §4.3): direction `outgoing`, with the request's
+  // addresses (omitempty fields left out) and flow; answered at `answer_at` unless `no_answer`.
+  bool outgoing = false;
+  json source_address, destination_address;
+  std::string flow_id;
+  clock_type::time_point answer_at{};
+  bool no_answer = false;
+  int playing = 0;  // its speakings with text queued or playing
   // When the tick next looks at the call (time_point::max(): not queued); see state::due.
   clock_type::time_point wake = clock_type::time_point::max();
 };
@@ -297,6 +305,8 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
   // (pointers to them are kept below) until forget_ended() erases them.
   std::unordered_map<std::string, sim_call> calls;
   std::vector<std::string> pending_calls;  // placed, waiting for a subscriber
+  std::vector<std::string> outbound;       // placed by POST /calls, in order
+  std::vector<std::string> ringing_out;    // of those, the ones not yet answered or hung up
   std::unordered_map<std::string, sim_transcribe> transcribes;
   std::unordered_map<std::string, sim_speaking> speakings;
   // The sessions of each call, so a create or a hangup looks at its call's, not at every one.
@@ -358,14 +368,15 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
            {"customer_id", opts.customer_id},
            {"owner_type", ""},
            {"owner_id", "00000000-0000-0000-0000-000000000000"},
-           {"flow_id", "00000000-0000-0000-0000-000000000000"},
+           {"flow_id", c.flow_id.empty() ? "00000000-0000-0000-0000-000000000000" : c.flow_id},
            {"type", "flow"},
-           {"source", {{"type", "tel"}, {"target", c.script.source}}},
-           {"destination", {{"type", "tel"}, {"target", c.script.destination}}},
+           {"source", c.outgoing ? c.source_address : json{{"type", "tel"}, {"target", c.script.source}}},
+           {"destination",
+            c.outgoing ? c.destination_address : json{{"type", "tel"}, {"target", c.script.destination}}},
            {"status", c.status},
-           {"direction", "incoming"},
+           {"direction", c.outgoing ? "outgoing" : "incoming"},
            {"hangup_by", c.status == "hangup" ? c.hangup_by : ""},
-           {"hangup_reason", c.status == "hangup" ? "normal" : ""},
+           {"hangup_reason", c.status == "hangup" ? c.hangup_reason : ""},
            {"tm_create", c.created}};
     return j;
   }
@@ -514,16 +525,10 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     bool has_client = !subscribers.empty() || webhooks;
     if (has_client && first_subscribed == clock_type::time_point{}) first_subscribed = now;
     if (first_subscribed != clock_type::time_point{} && now - first_subscribed >= opts.start_delay) {
-      for (auto& id : pending_calls) {
-        auto& c = calls.at(id);
-        c.status = "progressing";
-        c.progressing_at = now;
-        c.last_activity = now;
-        publish("call_progressing", call_json(c));
-        touch(c);
-      }
+      for (auto& id : pending_calls) progress(calls.at(id), now);
       pending_calls.clear();
     }
+    ring_outbound(now);
     ring_groupcalls(now);
     forget_ended(now);
     // The agent's speech first, so the calls below see who is still speaking.
@@ -554,6 +559,39 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
       schedule(*c, next_action(*c));
     }
     flush_outbox();
+  }
+
+  // The call is answered: its script runs from now on.
+  void progress(sim_call& c, clock_type::time_point now) {
+    c.status = "progressing";
+    c.progressing_at = now;
+    c.last_activity = now;
+    publish("call_progressing", call_json(c));
+    touch(c);
+  }
+
+  // Calls placed by POST /calls: `ringing` on the first tick after, then at answer_at the
+  // callee answers (`progressing`, as an incoming call once a client is there) or, for the
+  // no-answer target, the call hangs up with reason `noanswer` (voipbin-api.md §5, §6.3). They
+  // do not wait for a subscriber: the client that placed them is there.
+  void ring_outbound(clock_type::time_point now) {
+    std::erase_if(ringing_out, [&](const std::string& id) {
+      auto* c = find_call(id);
+      if (!c || (c->status != "dialing" && c->status != "ringing")) return true;  // cancelled
+      if (c->status == "dialing") {
+        c->status = "ringing";
+        publish("call_ringing", call_json(*c));
+      }
+      if (now < c->answer_at) return false;
+      if (c->no_answer) {
+        c->hangup_reason = "noanswer";
+        hang_up(*c, "nobody answered", false);
+      } else {
+        line(*c, "callee answered");
+        progress(*c, now);
+      }
+      return true;
+    });
   }
 
   static bool later(const std::pair<clock_type::time_point, sim_call*>& a,
@@ -1020,7 +1058,7 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     if (parts[0] == "transcribes") return transcribes_api(req, parts, body);
     if (parts[0] == "transcripts" && parts.size() == 1 && req.method == "GET") return transcripts_api(req);
     if (parts[0] == "speakings") return speakings_api(req, parts, body);
-    if (parts[0] == "calls") return calls_api(req, parts);
+    if (parts[0] == "calls") return calls_api(req, parts, body);
     if (parts[0] == "transfers" && parts.size() == 1 && req.method == "POST") return transfers_api(body);
     if (parts[0] == "customer" && parts.size() == 1) return customer_api(req.method, body);
     return error_response(404, "NOT_FOUND", "no such resource");
@@ -1247,21 +1285,151 @@ struct voipbin_sim::state : std::enable_shared_from_this<voipbin_sim::state> {
     return json_response(200, customer);
   }
 
-  net::http_response calls_api(const net::server_request& req, const std::vector<std::string>& p) {
+  net::http_response calls_api(const net::server_request& req, const std::vector<std::string>& p,
+                               const json& body) {
     const auto& method = req.method;
     // Every call of the customer, hung-up ones included: the API has no status filter (§4.3).
     if (method == "GET" && p.size() == 1)
       return list(
           calls, req, [&](const sim_call& c) { return call_json(c); }, [](const sim_call&) { return true; });
+    if (method == "POST" && p.size() == 1) return create_calls(body);
     if (p.size() < 2) return error_response(404, "NOT_FOUND", "not found");
     auto it = calls.find(p[1]);
     if (it == calls.end()) return error_response(404, "CALL_NOT_FOUND", "call not found");
     if (method == "GET" && p.size() == 2) return json_response(200, call_json(it->second));
     if (method == "POST" && p.size() == 3 && p[2] == "hangup") {
-      if (it->second.status == "progressing") hang_up(it->second, "the agent hung up");
-      return json_response(200, call_json(it->second));
+      auto& c = it->second;
+      if (c.status == "progressing") hang_up(c, "the agent hung up");
+      // An outgoing call not answered yet is cancelled: `canceling`, which the answer shows,
+      // then hung up with reason `cancel` (§4.3, §9.8).
+      if (c.outgoing && (c.status == "dialing" || c.status == "ringing")) {
+        c.status = "canceling";
+        auto canceling = call_json(c);
+        publish("call_canceling", canceling);
+        c.hangup_by = "local";
+        c.hangup_reason = "cancel";
+        hang_up(c, "the agent cancelled the call", false);
+        return json_response(200, canceling);
+      }
+      return json_response(200, call_json(c));
     }
     return error_response(404, "NOT_FOUND", "not found");
+  }
+
+  // POST /calls (voipbin-api.md §4.3). The body is bound as VoIPBIN binds it (a field of the
+  // wrong JSON type is 400 INVALID_JSON_BODY); then tel/sip destinations get a call each and
+  // agent/extension ones a groupcall each, other types are skipped, and if nothing was made
+  // the answer is 500. A missing source or an empty destination list is refused with 400
+  // before that: VoIPBIN itself lets the first through and answers 500 for the second.
+  net::http_response create_calls(const json& body) {
+    static const std::string nil_uuid = "00000000-0000-0000-0000-000000000000";
+    auto bad_body = [] {
+      return error_response(400, "INVALID_JSON_BODY", "The request body is not valid JSON.");
+    };
+    auto given = [&](const char* f) { return body.contains(f) && !body[f].is_null(); };
+    // An Address with its empty fields left out (omitempty, §5); null when it does not bind.
+    auto address = [](const json& a) {
+      json out = json::object();
+      if (!a.is_object()) return json();
+      for (const char* f : {"type", "target", "target_name", "name", "detail"}) {
+        if (!a.contains(f) || a[f].is_null()) continue;
+        if (!a[f].is_string()) return json();
+        if (!a[f].get<std::string>().empty()) out[f] = a[f];
+      }
+      return out;
+    };
+    if (body.is_null()) return bad_body();  // an empty body
+    if ((given("flow_id") && !body["flow_id"].is_string()) ||
+        (given("anonymous") && !body["anonymous"].is_string()))
+      return bad_body();
+    if (given("actions")) {
+      if (!body["actions"].is_array()) return bad_body();
+      for (const auto& a : body["actions"])
+        if (!a.is_object() || (a.contains("type") && !a["type"].is_string())) return bad_body();
+    }
+    json source;
+    if (given("source") && (source = address(body["source"])).is_null()) return bad_body();
+    json destinations = json::array();
+    if (given("destinations")) {
+      if (!body["destinations"].is_array()) return bad_body();
+      for (const auto& d : body["destinations"]) {
+        auto a = address(d);
+        if (a.is_null()) return bad_body();
+        destinations.push_back(std::move(a));
+      }
+    }
+    // A string map: at most 100 keys, 32 KB a value, 64 KB in all (§4.3).
+    if (given("variables")) {
+      const auto& v = body["variables"];
+      if (!v.is_object()) return bad_body();
+      std::size_t total = 0;
+      for (auto& [key, value] : v.items()) {
+        if (!value.is_string()) return bad_body();
+        auto size = value.get<std::string>().size();
+        if (size > 32 * 1024) return error_response(400, "INVALID_ARGUMENT", "variable value too long");
+        total += key.size() + size;
+      }
+      if (v.size() > 100) return error_response(400, "INVALID_ARGUMENT", "too many variables");
+      if (total > 64 * 1024) return error_response(400, "INVALID_ARGUMENT", "variables too large");
+    }
+    if (source.is_null()) return error_response(400, "INVALID_ARGUMENT", "source is required");
+    if (destinations.empty())
+      return error_response(400, "INVALID_ARGUMENT", "destinations must not be empty");
+    // flow_id wins; an unparsable one reads as nil, and then a temporary flow is made of the
+    // actions (§4.3).
+    auto flow_id = given("flow_id") ? body["flow_id"].get<std::string>() : std::string{};
+    if (!voipbin::is_uuid(flow_id) || flow_id == nil_uuid) flow_id = new_uuid(rng);
+
+    json out_calls = json::array(), out_groupcalls = json::array();
+    auto now = clock_type::now();
+    for (const auto& d : destinations) {
+      auto type = d.value("type", "");
+      if (type == "tel" || type == "sip") {
+        sim_call c;
+        c.id = new_uuid(rng);
+        c.created = new_created();
+        c.label = "call " + std::to_string(++placed);
+        c.script = opts.outbound_script;
+        if (c.script.confbridge) c.confbridge_id = new_uuid(rng);
+        c.outgoing = true;
+        c.source_address = source;
+        c.destination_address = d;
+        c.flow_id = flow_id;
+        c.answer_at = now + opts.outbound_ring;
+        c.no_answer = !opts.outbound_no_answer.empty() && d.value("target", "") == opts.outbound_no_answer;
+        auto id = c.id;
+        auto& stored = calls[id] = std::move(c);
+        outbound.push_back(id);
+        ringing_out.push_back(id);
+        line(stored, "outgoing call to " + d.value("target", ""));
+        auto j = call_json(stored);
+        publish("call_created", j);
+        out_calls.push_back(std::move(j));
+      } else if (type == "agent" || type == "extension") {
+        json groupcall{{"id", new_uuid(rng)},
+                       {"customer_id", opts.customer_id},
+                       {"owner_type", ""},
+                       {"owner_id", nil_uuid},
+                       {"status", "progressing"},
+                       {"flow_id", flow_id},
+                       {"source", source},
+                       {"destinations", json::array({d})},
+                       {"master_call_id", nil_uuid},
+                       {"master_groupcall_id", nil_uuid},
+                       {"ring_method", "ring_all"},
+                       {"answer_method", "hangup_others"},
+                       {"answer_call_id", nil_uuid},
+                       {"call_ids", json::array({new_uuid(rng)})},
+                       {"answer_groupcall_id", nil_uuid},
+                       {"call_count", 1},
+                       {"tm_create", new_created()}};
+        publish("groupcall_created", groupcall);
+        out_groupcalls.push_back(std::move(groupcall));
+      }
+    }
+    if (out_calls.empty() && out_groupcalls.empty())
+      return error_response(500, "INTERNAL", "An internal error occurred.");
+    return json_response(200, {{"calls", out_calls}, {"groupcalls", out_groupcalls}});
   }
 
   // ---- transfers ----
@@ -1573,6 +1741,11 @@ std::string voipbin_sim::place_call(scripted_call call) {
   s_->calls[id] = std::move(c);
   s_->pending_calls.push_back(id);
   return id;
+}
+
+std::vector<std::string> voipbin_sim::outbound_calls() const {
+  std::lock_guard lock{s_->mutex};
+  return s_->outbound;
 }
 
 std::string voipbin_sim::add_ended_call() {

@@ -1,7 +1,8 @@
 #pragma once
 // voipbin-sim: a local stand-in for VoIPBIN that behaves as the real service does
 // (voipbin-api.md): the REST endpoints parley uses, the WebSocket with string-prefix topic
-// matching and bare resource frames, and calls driven by a script of caller turns. The
+// matching and bare resource frames, and calls driven by a script of caller turns: incoming
+// ones, and outgoing ones a client places with POST /calls whose callee follows a script. The
 // agent's speech plays out at a configurable pace and is cut or kept on /flush as each TTS
 // provider does, so a client can be checked for what the caller actually heard. Lists are
 // paged, and final transcripts of both directions are kept for GET /transcripts. A client that
@@ -54,7 +55,8 @@ struct scripted_call {
   // After a transfer of this call: true, the transferee answers (groupcall_progressing with an
   // answer_call_id); false, nobody answers (groupcall_hangup).
   bool transfer_answers = true;
-  // The call's source.target and destination.target (the numbers calling and called).
+  // The call's source.target and destination.target (the numbers calling and called). A call
+  // placed by POST /calls takes its addresses from the request instead.
   std::string source = "+15550100";
   std::string destination = "+15550199";
 
@@ -125,6 +127,16 @@ struct voipbin_sim_options {
   bool reorder_events = false;
   // After an accepted transfer: the groupcall's outcome (answered or not) comes this much later.
   std::chrono::milliseconds transfer_ring{0};
+  // What the callee of every call placed by POST /calls says once they answer: the same turns
+  // as a caller's. By default they ask who is calling (after the agent's greeting, or after
+  // `quiet` without one), then say goodbye once answered, and hang up after the next answer.
+  scripted_call outbound_script{{"Hello, who is this?", "Thanks, goodbye."}};
+  // A call placed by POST /calls is `dialing`, `ringing` from the next tick, and answered
+  // (`progressing`) this long after it was placed.
+  std::chrono::milliseconds outbound_ring{200};
+  // A tel/sip destination with this target never answers: after outbound_ring the call hangs up
+  // with hangup_reason `noanswer` (empty: every callee answers).
+  std::string outbound_no_answer;
   // The customer's rate limit (voipbin-api.md §8); 0 disables it. Over it: 429 with
   // Retry-After.
   double rate_limit = 0;
@@ -192,6 +204,8 @@ class voipbin_sim {
   // Queues a call; it reaches `progressing` once a WebSocket client has subscribed.
   // Returns the call id. Thread-safe.
   std::string place_call(scripted_call call);
+  // The ids of the calls placed by POST /calls (direction `outgoing`), in the order placed.
+  std::vector<std::string> outbound_calls() const;
 
   // Fault knobs (thread-safe).
   // Closes every WebSocket; events published until the client is back are lost.

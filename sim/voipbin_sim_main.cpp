@@ -1,6 +1,7 @@
 // voipbin-sim: run the VoIPBIN simulator as a program. It places scripted calls once parley
-// (or any client) has subscribed, prints the conversation as it happens, and with
-// --exit-when-done exits when every call has ended.
+// (or any client) has subscribed, answers the calls a client places with POST /calls with a
+// scripted callee, prints the conversation as it happens, and with --exit-when-done exits when
+// every call has ended.
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "net/http_server.hpp"
@@ -32,6 +34,10 @@ const char* usage =
     "                          \"confbridge\":true (POST /transfers accepts it) and\n"
     "                          \"transfer_answers\":false (nobody answers its transfer)\n"
     "  --calls=N               calls to place, cycling through the script (default: one per script entry)\n"
+    "  --outbound-script=FILE  what the callee of a call placed by POST /calls says: a file like --script\n"
+    "                          holding one call (default: \"Hello, who is this?\", \"Thanks, goodbye.\")\n"
+    "  --outbound-ring-ms=MS   a call placed by POST /calls is answered this long after (default 200)\n"
+    "  --outbound-no-answer=T  a call placed by POST /calls to target T is never answered\n"
     "  --quiet-ms=MS           agent silence after which the caller speaks (default 400)\n"
     "  --start-delay-ms=MS     wait this long after the first subscription before the calls start\n"
     "  --word-ms=MS            the caller's words come this far apart, one interim each (default 0)\n"
@@ -40,8 +46,8 @@ const char* usage =
     "  --tts-generation-ms=MS  ElevenLabs: text sent this long before a /flush still plays (default 300)\n"
     "  --webhook-url=URL       also deliver events as signed webhooks to URL\n"
     "  --webhook-secret=S      the webhook signing secret (default sim-webhook-secret)\n"
-    "  --exit-when-done        exit when every call has hung up or been transferred (status 1 if a speaking "
-    "was left active)\n"
+    "  --exit-when-done        exit when every call (placed by POST /calls too) has hung up or been\n"
+    "                          transferred (status 1 if a speaking was left active)\n"
     "  --silent                do not print the conversation\n";
 
 std::vector<parley::sim::scripted_call> builtin_script() {
@@ -53,30 +59,48 @@ std::vector<parley::sim::scripted_call> builtin_script() {
 
 int main(int argc, char** argv) {
   using namespace parley;
-  auto args = sim::parse_cli(
-      argc, argv,
-      {"listen", "customer-id", "accesskey", "script", "calls", "quiet-ms", "start-delay-ms", "word-ms",
-       "noise-ms", "playout-cps", "tts-generation-ms", "webhook-url", "webhook-secret"},
-      {"exit-when-done", "silent", "help"});
+  auto args =
+      sim::parse_cli(argc, argv,
+                     {"listen", "customer-id", "accesskey", "script", "calls", "outbound-script",
+                      "outbound-ring-ms", "outbound-no-answer", "quiet-ms", "start-delay-ms", "word-ms",
+                      "noise-ms", "playout-cps", "tts-generation-ms", "webhook-url", "webhook-secret"},
+                     {"exit-when-done", "silent", "help"});
   if (!args.error.empty() || args.has("help")) {
     if (!args.error.empty()) std::fprintf(stderr, "voipbin-sim: %s\n", args.error.c_str());
     std::fputs(usage, stderr);
     return args.error.empty() ? 0 : 2;
   }
-  auto script = builtin_script();
-  if (args.has("script")) {
-    std::ifstream in(args.get("script", ""));
+  // A script file (--script's format) as the option `name` names it; prints why not and gives
+  // nullopt when it cannot be read or parsed.
+  auto read_script = [&](const char* name) -> std::optional<std::vector<sim::scripted_call>> {
+    std::ifstream in(args.get(name, ""));
     if (!in) {
-      std::fprintf(stderr, "voipbin-sim: --script: cannot read %s\n", args.get("script", "").c_str());
-      return 2;
+      std::fprintf(stderr, "voipbin-sim: --%s: cannot read %s\n", name, args.get(name, "").c_str());
+      return std::nullopt;
     }
     auto parsed =
         sim::parse_call_script({std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()});
     if (!parsed) {
-      std::fprintf(stderr, "voipbin-sim: --script: %s\n", parsed.error().message.c_str());
+      std::fprintf(stderr, "voipbin-sim: --%s: %s\n", name, parsed.error().message.c_str());
+      return std::nullopt;
+    }
+    return std::move(*parsed);
+  };
+  auto script = builtin_script();
+  if (args.has("script")) {
+    auto parsed = read_script("script");
+    if (!parsed) return 2;
+    script = std::move(*parsed);
+  }
+  std::optional<sim::scripted_call> outbound_script;
+  if (args.has("outbound-script")) {
+    auto parsed = read_script("outbound-script");
+    if (!parsed) return 2;
+    if (parsed->size() != 1) {
+      std::fprintf(stderr, "voipbin-sim: --outbound-script: \"calls\" must hold exactly one call\n");
       return 2;
     }
-    script = std::move(*parsed);
+    outbound_script = std::move(parsed->front());
   }
   auto listen = net::parse_listen_address(args.get("listen", "127.0.0.1:18080"));
   if (!listen) {
@@ -106,10 +130,13 @@ int main(int argc, char** argv) {
   o.noise_ms = ms("noise-ms", 300);
   o.playout_chars_per_second = number("playout-cps", 0);
   o.tts_generation_ms = ms("tts-generation-ms", 300);
+  o.outbound_ring = ms("outbound-ring-ms", 200);
   if (!bad.empty()) {
     std::fprintf(stderr, "voipbin-sim: --%s: not a number >= 0\n", bad.c_str());
     return 2;
   }
+  if (outbound_script) o.outbound_script = std::move(*outbound_script);
+  o.outbound_no_answer = args.get("outbound-no-answer", "");
   o.webhook_url = args.get("webhook-url", "");
   o.webhook_secret = args.get("webhook-secret", "sim-webhook-secret");
   if (!args.has("silent"))
@@ -140,7 +167,7 @@ int main(int argc, char** argv) {
   bool exit_when_done = args.has("exit-when-done");
   while (!interrupted) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (exit_when_done && sim.calls_finished() >= calls) break;
+    if (exit_when_done && sim.calls_finished() >= sim.calls_placed()) break;
   }
   int rc = 0;
   if (exit_when_done && !interrupted) {

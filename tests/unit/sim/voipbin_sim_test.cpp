@@ -41,10 +41,19 @@ bool eventually(Pred p, std::chrono::milliseconds limit = std::chrono::seconds(3
 
 // One WebSocket per event type, each subscribed to `customer_id:<cid>:<resource>:<event_type>`
 // only: a bare frame's event type is then the socket it came on (voipbin-api.md §10).
-const std::vector<std::string> event_types = {
-    "call_progressing",        "call_hangup",        "transcribe_speech_started", "transcribe_speech_interim",
-    "transcribe_speech_ended", "transcript_created", "transcribe_done",           "groupcall_created",
-    "groupcall_progressing",   "groupcall_hangup"};
+const std::vector<std::string> event_types = {"call_created",
+                                              "call_ringing",
+                                              "call_progressing",
+                                              "call_canceling",
+                                              "call_hangup",
+                                              "transcribe_speech_started",
+                                              "transcribe_speech_interim",
+                                              "transcribe_speech_ended",
+                                              "transcript_created",
+                                              "transcribe_done",
+                                              "groupcall_created",
+                                              "groupcall_progressing",
+                                              "groupcall_hangup"};
 
 struct frame {
   std::string type;
@@ -106,12 +115,17 @@ class VoipbinSim : public ::testing::Test {
   };
 
   reply rest(const std::string& method, const std::string& path, const json& body = nullptr) {
+    return rest_text(method, path, body.is_null() ? std::string{} : body.dump());
+  }
+
+  // A request with `body` sent as it is (not JSON, say).
+  reply rest_text(const std::string& method, const std::string& path, const std::string& body) {
     net::http_request req;
     req.method = method;
     req.target = parse_url("http://127.0.0.1:" + std::to_string(port) + "/v1.0" + path +
                            (path.find('?') == std::string::npos ? "?" : "&") + "accesskey=sim-accesskey")
                      .value();
-    if (!body.is_null()) req.body = body.dump();
+    req.body = body;
     std::promise<net::http_outcome> done;
     http->send(req, [&done](net::http_outcome o) { done.set_value(std::move(o)); });
     auto f = done.get_future();
@@ -125,6 +139,11 @@ class VoipbinSim : public ::testing::Test {
   void open_call(sim::scripted_call script, const std::string& provider = "elevenlabs") {
     call = sim->place_call(std::move(script));
     ASSERT_TRUE(eventually([&] { return count("call_progressing") == 1; }));
+    open_sessions(provider);
+  }
+
+  // Opens the transcribe and speaking sessions of `call`.
+  void open_sessions(const std::string& provider = "elevenlabs") {
     auto t = rest(
         "POST", "/transcribes",
         {{"reference_type", "call"}, {"reference_id", call}, {"language", "en-US"}, {"direction", "both"}});
@@ -675,4 +694,234 @@ TEST_F(VoipbinSim, ForgetAfterDropsAnEndedCallWithItsSessions) {
   ASSERT_TRUE(eventually([&] { return sim->call_status(call).empty(); }));
   EXPECT_EQ(rest("GET", "/speakings/" + speaking, json()).status, 404);
   EXPECT_EQ(sim->live_speakings(), 0u);
+}
+
+namespace {
+json tel(const std::string& number) {
+  return {{"type", "tel"}, {"target", number}};
+}
+
+// A POST /calls body (voipbin-api.md §4.3).
+json outgoing(const std::vector<json>& destinations) {
+  return {{"flow_id", "3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c"},
+          {"source", tel("+15550100")},
+          {"destinations", json(destinations)},
+          {"anonymous", "no"},
+          {"variables", {{"customer.name", "Ada"}}}};
+}
+}  // namespace
+
+TEST_F(VoipbinSim, PostCallsMakesOneOutgoingDialingCallPerTelDestination) {
+  start([](sim::voipbin_sim_options& o) { o.outbound_ring = std::chrono::minutes(5); });
+  auto body = outgoing({tel("+15550201"), tel("+15550202")});
+  auto r = rest("POST", "/calls", body);
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  ASSERT_EQ(r.body["calls"].size(), 2u);
+  EXPECT_EQ(r.body["groupcalls"], json::array());
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& c = r.body["calls"][i];
+    EXPECT_TRUE(voipbin::is_uuid(c.value("id", ""))) << c;
+    EXPECT_EQ(c["direction"], "outgoing");
+    EXPECT_EQ(c["status"], "dialing");
+    EXPECT_EQ(c["source"], body["source"]);
+    EXPECT_EQ(c["destination"], body["destinations"][i]);
+    EXPECT_EQ(c["flow_id"], body["flow_id"]);
+    EXPECT_EQ(c["type"], "flow");
+    EXPECT_EQ(c["customer_id"], customer);
+    ids.push_back(c["id"]);
+  }
+  EXPECT_EQ(sim->outbound_calls(), ids);
+  EXPECT_EQ(sim->calls_placed(), 2u);
+  // Each is published as created, then rings; nobody answers within the test.
+  ASSERT_TRUE(eventually([&] { return count("call_created") == 2 && count("call_ringing") == 2; }));
+  for (const auto& f : of("call_created")) EXPECT_EQ(f.data["status"], "dialing");
+  for (const auto& f : of("call_ringing")) EXPECT_EQ(f.data["status"], "ringing");
+  EXPECT_EQ(rest("GET", "/calls/" + ids[0]).body["status"], "ringing");
+  EXPECT_EQ(count("call_progressing"), 0u);
+  // The request is recorded as sent.
+  std::vector<sim::recorded_request> posts;
+  for (const auto& q : sim->requests())
+    if (q.method == "POST" && q.path == "/calls") posts.push_back(q);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].status, 200);
+  EXPECT_EQ(json::parse(posts[0].body), body);
+
+  // With actions instead of a flow, the calls run a new (temporary) flow; sip is dialled too.
+  json with_actions{{"actions", {{{"type", "sleep"}, {"option", {{"duration", 600000}}}}}},
+                    {"source", tel("+15550100")},
+                    {"destinations", json::array({json{{"type", "sip"}, {"target", "alice@example.com"}}})}};
+  auto a = rest("POST", "/calls", with_actions);
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  ASSERT_EQ(a.body["calls"].size(), 1u);
+  auto flow = a.body["calls"][0].value("flow_id", "");
+  EXPECT_TRUE(voipbin::is_uuid(flow));
+  EXPECT_NE(flow, nil_uuid);
+  EXPECT_NE(flow, body["flow_id"]);
+  EXPECT_EQ(a.body["calls"][0]["destination"], with_actions["destinations"][0]);
+  EXPECT_EQ(sim->outbound_calls().size(), 3u);
+
+  // An incoming call still says so.
+  auto incoming = sim->place_call({{"hi"}});
+  ASSERT_TRUE(eventually([&] { return count("call_progressing") == 1; }));
+  EXPECT_EQ(rest("GET", "/calls/" + incoming).body["direction"], "incoming");
+  EXPECT_EQ(sim->outbound_calls().size(), 3u);
+}
+
+TEST_F(VoipbinSim, PostCallsToAnExtensionMakesAGroupcallAndNoCall) {
+  start();
+  json extension{{"type", "extension"}, {"target", "2001"}};
+  auto r = rest("POST", "/calls", outgoing({extension}));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["calls"], json::array());
+  ASSERT_EQ(r.body["groupcalls"].size(), 1u);
+  const auto& g = r.body["groupcalls"][0];
+  EXPECT_TRUE(voipbin::is_uuid(g.value("id", "")));
+  EXPECT_EQ(g["status"], "progressing");
+  EXPECT_EQ(g["destinations"], json::array({extension}));
+  EXPECT_EQ(g["source"], tel("+15550100"));
+  EXPECT_TRUE(sim->outbound_calls().empty());
+  ASSERT_TRUE(eventually([&] { return count("groupcall_created") == 1; }));
+  EXPECT_EQ(of("groupcall_created")[0].data["id"], g["id"]);
+
+  // Mixed: the tel destination is a call, the agent one a groupcall, the email one is skipped.
+  json agent{{"type", "agent"}, {"target", "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e"}};
+  json email{{"type", "email"}, {"target", "ada@example.com"}};
+  auto mixed = rest("POST", "/calls", outgoing({email, tel("+15550201"), agent}));
+  ASSERT_EQ(mixed.status, 200) << mixed.body.dump();
+  EXPECT_EQ(mixed.body["calls"].size(), 1u);
+  EXPECT_EQ(mixed.body["groupcalls"].size(), 1u);
+  EXPECT_EQ(sim->outbound_calls().size(), 1u);
+
+  // Only destinations VoIPBIN skips: nothing was made, a 500.
+  auto none = rest("POST", "/calls", outgoing({email}));
+  EXPECT_EQ(none.status, 500);
+  EXPECT_EQ(none.body["error"]["status"], "INTERNAL");
+}
+
+TEST_F(VoipbinSim, PostCallsRefusesBadBodiesWithTheErrorEnvelope) {
+  start();
+  auto refused = [&](const reply& r, const std::string& reason) {
+    EXPECT_EQ(r.status, 400) << r.body.dump();
+    EXPECT_EQ(r.body["error"]["status"], "INVALID_ARGUMENT") << r.body.dump();
+    EXPECT_EQ(r.body["error"]["reason"], reason) << r.body.dump();
+    EXPECT_TRUE(r.body["error"]["message"].is_string());
+    EXPECT_TRUE(r.body["error"]["request_id"].is_string());
+  };
+  refused(rest_text("POST", "/calls", "{not json"), "INVALID_JSON_BODY");
+  refused(rest_text("POST", "/calls", ""), "INVALID_JSON_BODY");
+  auto body = outgoing({tel("+15550201")});
+  auto with = [&](const char* field, const json& value) {
+    auto b = body;
+    b[field] = value;
+    return b;
+  };
+  // Fields of the wrong JSON type do not bind.
+  refused(rest("POST", "/calls", with("destinations", tel("+15550201"))), "INVALID_JSON_BODY");
+  refused(rest("POST", "/calls",
+               with("destinations", json::array({json{{"type", "tel"}, {"target", 15550201}}}))),
+          "INVALID_JSON_BODY");
+  refused(rest("POST", "/calls", with("source", "+15550100")), "INVALID_JSON_BODY");
+  refused(rest("POST", "/calls", with("flow_id", 7)), "INVALID_JSON_BODY");
+  refused(rest("POST", "/calls", with("actions", {{"type", "sleep"}})), "INVALID_JSON_BODY");
+  refused(rest("POST", "/calls", with("variables", {{"n", 1}})), "INVALID_JSON_BODY");
+  // No source, no destinations.
+  auto without = [&](const char* field) {
+    auto b = body;
+    b.erase(field);
+    return b;
+  };
+  refused(rest("POST", "/calls", without("source")), "INVALID_ARGUMENT");
+  refused(rest("POST", "/calls", without("destinations")), "INVALID_ARGUMENT");
+  refused(rest("POST", "/calls", with("destinations", json::array())), "INVALID_ARGUMENT");
+  // Too many variables.
+  json many = json::object();
+  for (int i = 0; i < 101; ++i) many["v" + std::to_string(i)] = "x";
+  refused(rest("POST", "/calls", with("variables", many)), "INVALID_ARGUMENT");
+  EXPECT_TRUE(sim->outbound_calls().empty());
+  EXPECT_EQ(sim->calls_placed(), 0u);
+  EXPECT_EQ(count("call_created"), 0u);
+}
+
+TEST_F(VoipbinSim, AnOutgoingCallRingsIsAnsweredAndItsCalleeFollowsTheScript) {
+  start([](sim::voipbin_sim_options& o) { o.outbound_ring = ms(300); });
+  auto placed_at = clock_type::now();
+  auto r = rest("POST", "/calls", outgoing({tel("+15550201")}));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  call = r.body["calls"][0]["id"];
+  // Created (dialing), ringing, then answered: progressing like an incoming call, but outgoing.
+  ASSERT_TRUE(eventually([&] { return count("call_progressing") == 1; }));
+  auto answered = of("call_progressing")[0];
+  EXPECT_GE(answered.at - placed_at, ms(300));
+  EXPECT_EQ(answered.data["id"], call);
+  EXPECT_EQ(answered.data["status"], "progressing");
+  EXPECT_EQ(answered.data["direction"], "outgoing");
+  EXPECT_EQ(answered.data["destination"], tel("+15550201"));
+  ASSERT_TRUE(eventually([&] { return count("call_created") == 1 && count("call_ringing") == 1; }));
+  EXPECT_LE(of("call_created")[0].at, of("call_ringing")[0].at);
+  EXPECT_EQ(of("call_created")[0].data["status"], "dialing");
+  EXPECT_EQ(of("call_ringing")[0].data["status"], "ringing");
+  EXPECT_EQ(sim->call_status(call), "progressing");
+
+  // The client serves it as any call; the callee speaks first (the default script).
+  open_sessions();
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  EXPECT_EQ(messages("transcript_created", "in"), (std::vector<std::string>{"Hello, who is this?"}));
+  ASSERT_EQ(say("Hi, this is Chez Parley calling about your booking."), 200);
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 2; }));
+  EXPECT_EQ(messages("transcript_created", "in")[1], "Thanks, goodbye.");
+  ASSERT_EQ(say("Goodbye."), 200);
+  ASSERT_TRUE(eventually([&] { return count("call_hangup") == 1 && count("transcribe_done") == 1; }));
+  auto hangup = of("call_hangup")[0].data;
+  EXPECT_EQ(hangup["direction"], "outgoing");
+  EXPECT_EQ(hangup["hangup_reason"], "normal");
+  EXPECT_EQ(hangup["hangup_by"], "remote");
+  EXPECT_EQ(sim->calls_finished(), 1u);
+  auto l = log();
+  EXPECT_NE(std::find(l.begin(), l.end(), "call 1 outgoing call to +15550201"), l.end());
+  EXPECT_NE(std::find(l.begin(), l.end(), "call 1 caller: Hello, who is this?"), l.end());
+}
+
+TEST_F(VoipbinSim, AnOutgoingCallTheAgentHangsUpWhileItRingsIsCancelled) {
+  start([](sim::voipbin_sim_options& o) { o.outbound_ring = std::chrono::minutes(5); });
+  auto r = rest("POST", "/calls", outgoing({tel("+15550202")}));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  call = r.body["calls"][0]["id"];
+  ASSERT_TRUE(eventually([&] { return count("call_ringing") == 1; }));
+  // `canceling` in the answer and its event, then hung up with reason cancel (§4.3).
+  auto h = rest("POST", "/calls/" + call + "/hangup");
+  ASSERT_EQ(h.status, 200);
+  EXPECT_EQ(h.body["status"], "canceling");
+  ASSERT_TRUE(eventually([&] { return count("call_canceling") == 1 && count("call_hangup") == 1; }));
+  EXPECT_EQ(of("call_canceling")[0].data["status"], "canceling");
+  auto hangup = of("call_hangup")[0].data;
+  EXPECT_EQ(hangup["id"], call);
+  EXPECT_EQ(hangup["status"], "hangup");
+  EXPECT_EQ(hangup["hangup_reason"], "cancel");
+  EXPECT_EQ(hangup["hangup_by"], "local");
+  EXPECT_EQ(sim->call_status(call), "hangup");
+  EXPECT_EQ(sim->calls_finished(), 1u);
+  // Already hung up: the same call back, nothing more happens.
+  EXPECT_EQ(rest("POST", "/calls/" + call + "/hangup").body["status"], "hangup");
+  EXPECT_EQ(count("call_progressing"), 0u);
+}
+
+TEST_F(VoipbinSim, AnOutgoingCallToTheNoAnswerTargetHangsUpAndOthersFollowTheOutboundScript) {
+  start([](sim::voipbin_sim_options& o) {
+    o.outbound_ring = ms(100);
+    o.outbound_no_answer = "+15550000";
+    o.outbound_script = sim::scripted_call{{"Who's there?"}};
+  });
+  auto r = rest("POST", "/calls", outgoing({tel("+15550000"), tel("+15550203")}));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  std::string unanswered = r.body["calls"][0]["id"];
+  call = r.body["calls"][1]["id"];
+  ASSERT_TRUE(eventually([&] { return count("call_hangup") == 1 && count("call_progressing") == 1; }));
+  auto hangup = of("call_hangup")[0].data;
+  EXPECT_EQ(hangup["id"], unanswered);
+  EXPECT_EQ(hangup["hangup_reason"], "noanswer");
+  EXPECT_EQ(of("call_progressing")[0].data["id"], call);
+  open_sessions();
+  ASSERT_TRUE(eventually([&] { return count("transcript_created", "in") == 1; }));
+  EXPECT_EQ(messages("transcript_created", "in"), (std::vector<std::string>{"Who's there?"}));
 }
