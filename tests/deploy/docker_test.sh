@@ -88,6 +88,7 @@ deadline=$((SECONDS + 180))
 status=""
 while [ $SECONDS -lt $deadline ]; do
   status="$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$name")"
+  status="${status% }"
   [ "$status" = "running healthy" ] && break
   if [[ $status != running* ]]; then
     break
