@@ -73,13 +73,11 @@ if ! out="$(docker build -q -f "$dockerfile" -t "$tag" "$root" 2>&1)"; then
   exit 1
 fi
 
-# VoIPBIN on a closed port: parley keeps reconnecting, and /healthz answers all along. If parley
-# grows admin.token, set one: the listener is on every address in the image.
+# VoIPBIN on a closed port: parley keeps reconnecting, and /healthz answers all along. The admin
+# listener is on every address in the image, so it needs a token.
 env_args=(-e VOIPBIN_ACCESSKEY=docker-test -e PARLEY_VOIPBIN_CUSTOMER_ID=8d3e0a5c-6b1f-4c2a-9f7e-0a1b2c3d4e5f
           -e PARLEY_VOIPBIN_API_URL=http://127.0.0.1:9/v1.0 -e PARLEY_VOIPBIN_WS_URL=ws://127.0.0.1:9/v1.0/ws)
-if docker run --rm "$tag" --help 2>&1 | grep -q -- '--admin.token='; then
-  env_args+=(-e "PARLEY_ADMIN_TOKEN=docker-test-$RANDOM$RANDOM")
-fi
+env_args+=(-e "PARLEY_ADMIN_TOKEN=docker-test-$RANDOM$RANDOM$RANDOM")
 docker run -d --name "$name" "${env_args[@]}" "$tag" >/dev/null
 
 # Docker runs the first check after the start period's first interval (10 s); a slow machine
