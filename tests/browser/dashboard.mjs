@@ -21,8 +21,12 @@ const args = Object.fromEntries(
 );
 
 function usage(why) {
-  console.error(`dashboard.mjs: ${why}`);
   console.error("usage: node dashboard.mjs --url=ADMIN_URL [--token-file=FILE] [--screenshot=PNG] [--timeout=SECONDS]");
+  cannot(why);
+}
+
+function cannot(why) {
+  console.error(`dashboard.mjs: ${why}`);
   process.exit(2);
 }
 
@@ -38,7 +42,7 @@ let chromium;
 try {
   ({ chromium } = await import("playwright-core"));
 } catch {
-  usage("playwright-core is not installed: run scripts/install-deps.sh (it runs npm ci --prefix tests/browser)");
+  cannot("playwright-core is not installed: run scripts/install-deps.sh (it runs npm ci --prefix tests/browser)");
 }
 
 let browser;
@@ -54,7 +58,7 @@ try {
     ],
   });
 } catch (e) {
-  usage(`cannot start ${executablePath} (scripts/install-deps.sh installs Debian's chromium): ${e.message.split("\n")[0]}`);
+  cannot(`cannot start ${executablePath} (scripts/install-deps.sh installs Debian's chromium): ${e.message.split("\n")[0]}`);
 }
 
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -71,7 +75,7 @@ page.on("request", (r) => {
 const look = () =>
   page.evaluate(() => {
     const all = (id) => [...document.querySelectorAll(`[data-testid="${id}"]`)];
-    const text = (e) => (e ? e.textContent.trim() : "");
+    const text = (e) => (e ? (e.querySelector(".text") ?? e).textContent.trim() : "");
     return {
       status: text(all("connection-status")[0]),
       rows: all("call-row").length,
