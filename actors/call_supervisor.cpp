@@ -110,6 +110,7 @@ struct supervisor_state {
   int turns = 0;
   bool hangup_sent = false;
   std::string hung_up_by;  // someone other than the agent asked (the operator)
+  std::string end_reason;  // how the call ended, when none of the usual ways
   bool greeted = false;
   bool wrapping_up = false;  // saying the drain message: the caller changes nothing now
   // transfer_call: POST /transfers is out or done, the call is leaving; the call it answers.
@@ -725,6 +726,7 @@ void hand_off(supervisor_ptr self) {
   close_tools(self, "the call is handed to another node");
   cancel_brain(self);
   spdlog::info("call {}: handed to another node", st.call_id);
+  st.end_reason = "handed to another node";
   end_call(self);
 }
 
@@ -734,6 +736,7 @@ void forget(supervisor_ptr self) {
   auto& st = self->state;
   if (st.now == phase::ending) return;
   spdlog::warn("call {}: another node serves it now; leaving it", st.call_id);
+  tell(st, {plugin::call_event_kind::ended, "left to another node", {}, {}, false, st.epoch, 0});
   st.now = phase::ending;
   ++st.silence_generation;
   close_tools(self, "the call is served by another node");
@@ -882,9 +885,15 @@ call_supervisor_actor::behavior_type call_supervisor(supervisor_ptr self, std::s
   if (!st.rt->agent.http_tools.empty()) st.tools = spawn_tool_runner(self, st.rt, st.call_id);
   st.observers = spawn_observers(
       self, *st.rt, {st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language});
-  if (st.rt->journal)
-    st.rt->journal->begin({st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language},
-                          st.outbound ? "outbound" : "inbound", unix_ms_now());
+  if (auto* journal = st.rt->journal) {
+    journal->begin({st.call_id, st.rt->profile, st.source, st.destination, st.rt->agent.language},
+                   st.outbound ? "outbound" : "inbound", unix_ms_now());
+    // However the supervisor ends, the call leaves the live list (a no-op after `ended`).
+    self->attach_functor([journal, id = st.call_id](const caf::error&) {
+      journal->event(id,
+                     {plugin::call_event_kind::ended, "supervisor exited", {}, {}, false, 0, unix_ms_now()});
+    });
+  }
   tell(
       st,
       {plugin::call_event_kind::answered, adopt_transcribe_id.empty() ? "" : "adopted", {}, {}, false, 0, 0});

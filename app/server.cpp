@@ -10,6 +10,8 @@
 #include "actors/brain.hpp"
 #include "actors/gateway.hpp"
 #include "actors/observers.hpp"
+#include "app/admin_auth.hpp"
+#include "app/admin_events.hpp"
 #include "app/admin_routes.hpp"
 #include "app/cluster_node.hpp"
 #include "app/drain.hpp"
@@ -26,6 +28,7 @@
 #include "net/tls_context.hpp"
 #include "net/voipbin_scheduler.hpp"
 #include "net/ws_client.hpp"
+#include "protocol/call_journal.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/readiness.hpp"
 
@@ -94,14 +97,32 @@ int run_parley(int argc, char** argv) {
       {s.voipbin.api, s.voipbin.accesskey, s.voipbin.request_timeout, s.voipbin.rate_limit,
        s.voipbin.rate_burst, 3, std::chrono::milliseconds(500), &stats}};
 
-  auto admin = net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port},
-                                        admin_routes(stats, ready));
-  if (!admin) return config_error("admin.listen: " + admin.error().message);
-  // Event sources reach the gateway through this weak address, set once it exists.
+  // Event sources and the admin API reach the gateway through this weak address, set once it
+  // exists.
   auto gateway_addr = std::make_shared<caf::actor_addr>();
   auto to_gateway = [gateway_addr](auto... xs) {
     if (auto g = caf::actor_cast<gateway_actor>(*gateway_addr)) caf::anon_send(g, xs...);
   };
+  call_journal journal;
+  admin_events events{io.context(), journal, stats};
+  admin_auth auth{s.admin_token, s.admin_open_metrics};
+  admin_services services;
+  services.stats = &stats;
+  services.ready = &ready;
+  services.journal = &journal;
+  services.events = &events;
+  services.auth = &auth;
+  services.voipbin = &voipbin_rest;
+  services.expect_outbound = [to_gateway](std::vector<std::string> ids, std::string profile) {
+    to_gateway(atoms::outbound_v, std::move(ids), std::move(profile));
+  };
+  services.hang_up = [to_gateway](std::string call_id) {
+    to_gateway(atoms::hangup_call_v, std::move(call_id));
+  };
+  for (const auto& p : s.profiles) services.profiles.push_back(p.name);
+  auto admin = net::http_server::listen(io.context(), {s.admin_listen.host, s.admin_listen.port},
+                                        admin_routes(std::move(services)));
+  if (!admin) return config_error("admin.listen: " + admin.error().message);
   auto rt = std::make_shared<runtime>();
   rt->voipbin = s.voipbin;
   rt->llm = s.llm;
@@ -111,6 +132,7 @@ int run_parley(int argc, char** argv) {
   rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;
   rt->ready = &ready;
+  rt->journal = &journal;
   // Declared before the actor system, so it outlives every actor that claims through it.
   std::unique_ptr<cluster_node> cluster;
   if (s.cluster.redis) {
@@ -203,6 +225,7 @@ int run_parley(int argc, char** argv) {
     ws->stop();
     if (webhook) webhook->stop();
     ready.webhook_listening = false;
+    events.stop();
     (*admin)->stop();
     gateway = nullptr;
     ws.reset();

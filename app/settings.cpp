@@ -44,6 +44,11 @@ std::chrono::milliseconds millis(double seconds) {
 }
 
 // tel:+ and 7 to 15 digits, or sip:user@host (host: letters, digits, . and -, maybe :port).
+// Only this machine can reach a loopback listener: there the admin API may go without a token.
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 bool transfer_address_ok(const std::string& to) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   if (to.rfind("tel:+", 0) == 0) {
@@ -385,6 +390,15 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
   auto admin = listen_on("admin.listen", raw.admin_listen);
   if (!admin) return admin.error();
   s.admin_listen = *admin;
+  if (raw.admin_token.empty() && !is_loopback_host(s.admin_listen.host))
+    return bad("admin.token",
+               "required when admin.listen (" + raw.admin_listen +
+                   ") is not a loopback address: set it (or PARLEY_ADMIN_TOKEN) to a long random string");
+  if (!raw.admin_token.empty() && raw.admin_token.size() < 16)
+    return bad("admin.token", "too short (" + std::to_string(raw.admin_token.size()) +
+                                  " characters): use at least 16 random characters");
+  s.admin_token = raw.admin_token;
+  s.admin_open_metrics = raw.admin_open_metrics;
 
   if (auto err = check_cluster(raw, s.cluster)) return *err;
 

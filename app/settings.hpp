@@ -87,6 +87,8 @@ struct raw_options {
   std::vector<std::string> agent_observers;  // registered call observers each call gets
   double agent_variables_wait = 1;
   std::string admin_listen = "127.0.0.1:9090";
+  std::string admin_token;         // secret
+  bool admin_open_metrics = true;  // /healthz, /readyz and /metrics without the token
   std::string cluster_mode = "single";
   std::string cluster_redis_url = "redis://127.0.0.1:6379/0";
   std::string cluster_redis_password;
@@ -130,6 +132,8 @@ struct settings {
   std::string webhook_path;
   std::string webhook_secret;
   listen_address admin_listen;
+  std::string admin_token;  // empty: the admin API is open (a loopback listener only)
+  bool admin_open_metrics = true;
   cluster_settings cluster;
   std::string log_level;
   bool log_json = false;

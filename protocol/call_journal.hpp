@@ -26,7 +26,8 @@ class call_journal {
     std::size_t ended_kept = 200;  // ended calls still shown by GET /v1/calls/{id}
   };
   // Told every change: an SSE event name ("call", "ended") and its JSON. Called on the thread
-  // that made the change, outside the journal's lock: it must only hand the text on.
+  // that made the change, under the journal's lock (so nothing is told twice or missed against
+  // the snapshot a listener starts from): it must only hand the text on.
   using listener = std::function<void(std::string_view event, const std::string& data)>;
   // Given each call's whole record when it ends (the call records).
   using ended_sink = std::function<void(const call_record&)>;
@@ -45,15 +46,19 @@ class call_journal {
   nlohmann::json live_calls() const;
   // Every live call with its turns: what a new dashboard starts from.
   nlohmann::json snapshot() const;
+  // How many listeners hear the changes.
+  std::size_t listeners() const;
   // A live call, or one of the last that ended, with its turns.
   std::optional<nlohmann::json> find(const std::string& call_id) const;
   bool live(const std::string& call_id) const;
 
-  uint64_t subscribe(listener l);
+  // `snapshot_out` is set to snapshot() as of the moment the listener starts to hear.
+  uint64_t subscribe(listener l, nlohmann::json* snapshot_out = nullptr);
   void unsubscribe(uint64_t id);
 
  private:
-  void publish(std::string_view event, const std::string& data);
+  nlohmann::json snapshot_locked() const;
+  void publish(std::string_view event, const std::string& data);  // under mu_
 
   options opts_;
   ended_sink sink_;
@@ -63,7 +68,6 @@ class call_journal {
   std::map<uint64_t, std::string> order_;  // live calls by when they began
   std::unordered_map<std::string, uint64_t> order_of_;
   std::deque<call_record> ended_;
-  mutable std::mutex listeners_mu_;
   std::map<uint64_t, listener> listeners_;
   uint64_t next_listener_ = 0;
   std::atomic<bool> listened_{false};

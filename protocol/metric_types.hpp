@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,9 @@ class histogram {
   void observe(double seconds);
   void render(std::string& out, const std::string& name) const;
   uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+  // The q-quantile (0 < q < 1) in seconds, interpolated within its bucket as Prometheus's
+  // histogram_quantile does; nothing before the first observation. Beyond the last bound: it.
+  std::optional<double> quantile(double q) const;
 
  private:
   std::array<std::atomic<uint64_t>, bounds.size()> buckets_{};
@@ -54,6 +58,7 @@ class labelled_counter {
   // rather than build the labels and take the lock each time.
   counter& series(std::string_view labels);
   uint64_t value(const std::string& labels) const;
+  uint64_t total() const;  // over every series
   void render(std::string& out, const std::string& name) const;
 
  private:

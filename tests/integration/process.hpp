@@ -46,6 +46,10 @@ struct http_answer {
 };
 http_answer http_fetch(int port, const std::string& path);
 
+// Sends one request with a plain socket; the status (0 on failure) and the body.
+http_answer http_send(int port, const std::string& method, const std::string& path, const std::string& body = {},
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 // Sends one request with a plain socket; returns the response status (0 on failure).
 int http_status(int port, const std::string& method, const std::string& path, const std::string& body,
                 const std::vector<std::pair<std::string, std::string>>& headers = {});
