@@ -86,6 +86,7 @@ const look = () =>
       latency: all("turn-latency").map(text),
       activeCalls: text(all("metric-active-calls")[0]),
       turnsTotal: text(all("metric-turns")[0]),
+      bargeInsTotal: text(all("metric-bargeins")[0]),
       tokenForm: !document.getElementById("login").hidden,
       fragment: location.hash,
     };
@@ -135,7 +136,9 @@ const shown = (s) =>
   s.rows > 0 && s.caller.length > 0 && s.agent.length > 0 && s.bargeIns.some((b) => b === "interrupted") &&
   /^\d+$/.test(s.turnsTotal) && Number(s.turnsTotal) > 0;
 if (!(await until(shown))) await finish(false, "no call with a caller line, an agent line and a barge-in marker, or no metrics");
-if (!(await until((s) => /^\d+$/.test(s.activeCalls)))) await finish(false, "the metrics panel shows no active-calls number");
+// The figures come every second: the barge-in is counted there too.
+if (!(await until((s) => /^\d+$/.test(s.activeCalls) && Number(s.bargeInsTotal) > 0)))
+  await finish(false, "the metrics panel shows no active-calls number or no barge-in");
 if (problems.length) await finish(false, "the page had errors");
 console.log(`seen: call ${seen.callId ? "shown" : "?"}, ${seen.caller.length} caller line(s), ${seen.agent.length} agent line(s), ` +
             `barge-in marker, first-say latency ${seen.latency.join(", ") || "none"}, ${seen.turnsTotal} turns total`);
