@@ -11,6 +11,7 @@
 #include "actors/gateway.hpp"
 #include "actors/observers.hpp"
 #include "app/admin_routes.hpp"
+#include "app/call_records.hpp"
 #include "app/cluster_node.hpp"
 #include "app/drain.hpp"
 #include "app/fd_limit.hpp"
@@ -26,6 +27,7 @@
 #include "net/tls_context.hpp"
 #include "net/voipbin_scheduler.hpp"
 #include "net/ws_client.hpp"
+#include "protocol/call_journal.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/readiness.hpp"
 
@@ -84,6 +86,14 @@ int run_parley(int argc, char** argv) {
   if (!tls) return config_error("tls.ca-file: " + tls.error().message);
   net::http_client http{io.context(), *tls};
   metrics stats;
+  call_journal journal;
+  // The call records: before the actor system, so every call it ends is written.
+  std::unique_ptr<record_writer> records;
+  if (!s.records.dir.empty()) {
+    records = std::make_unique<record_writer>(s.records, stats);
+    if (auto err = records->start()) return config_error(err->message);
+    journal.set_ended_sink([w = records.get()](const call_record& r) { w->write(r); });
+  }
   readiness ready;
   ready.websocket_required = s.events_websocket;
   ready.webhook_required = s.events_webhook;
@@ -111,6 +121,7 @@ int run_parley(int argc, char** argv) {
   rt->voipbin_rest = &voipbin_rest;
   rt->stats = &stats;
   rt->ready = &ready;
+  rt->journal = &journal;
   // Declared before the actor system, so it outlives every actor that claims through it.
   std::unique_ptr<cluster_node> cluster;
   if (s.cluster.redis) {
@@ -207,6 +218,8 @@ int run_parley(int argc, char** argv) {
     gateway = nullptr;
     ws.reset();
   }  // the actor system waits for the last actor here
+  // The records of the calls the shutdown ended are written too.
+  if (records) records->stop();
   // The calls a drain handed over are adopted at once by the other nodes.
   if (cluster) cluster->stop();
   io.stop();
