@@ -152,9 +152,11 @@ std::optional<failure> record_writer::start() {
 
   delete_old_files();
   // A crash of an earlier process may have left a partial line at the end of any day's file.
-  for (const auto& entry : fs::directory_iterator(opts_.dir, ec)) {
+  std::error_code list_error;
+  for (const auto& entry : fs::directory_iterator(opts_.dir, list_error)) {
     auto name = entry.path().filename().string();
-    if (!parse_file_name(name) || !entry.is_regular_file(ec)) continue;
+    std::error_code gone;  // a file that went meanwhile is not a problem
+    if (!parse_file_name(name) || !entry.is_regular_file(gone)) continue;
     int f = ::open(entry.path().c_str(), O_RDWR | O_CLOEXEC);
     if (f < 0) return problem("cannot open " + name + " (" + why(errno) + ")");
     auto cut = cut_partial_line(f);
@@ -166,7 +168,7 @@ std::optional<failure> record_writer::start() {
                    cut.cut);
     }
   }
-  if (ec) return problem("cannot list it (" + ec.message() + ")");
+  if (list_error) return problem("cannot list it (" + list_error.message() + ")");
 
   std::lock_guard lock(mu_);
   if (running_) return std::nullopt;
