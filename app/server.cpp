@@ -13,6 +13,7 @@
 #include "app/admin_auth.hpp"
 #include "app/admin_events.hpp"
 #include "app/admin_routes.hpp"
+#include "app/call_records.hpp"
 #include "app/cluster_node.hpp"
 #include "app/drain.hpp"
 #include "app/fd_limit.hpp"
@@ -87,6 +88,14 @@ int run_parley(int argc, char** argv) {
   if (!tls) return config_error("tls.ca-file: " + tls.error().message);
   net::http_client http{io.context(), *tls};
   metrics stats;
+  call_journal journal;
+  // The call records: before the actor system, so every call it ends is written.
+  std::unique_ptr<record_writer> records;
+  if (!s.records.dir.empty()) {
+    records = std::make_unique<record_writer>(s.records, stats);
+    if (auto err = records->start()) return config_error(err->message);
+    journal.set_ended_sink([w = records.get()](const call_record& r) { w->write(r); });
+  }
   readiness ready;
   ready.websocket_required = s.events_websocket;
   ready.webhook_required = s.events_webhook;
@@ -103,7 +112,6 @@ int run_parley(int argc, char** argv) {
   auto to_gateway = [gateway_addr](auto... xs) {
     if (auto g = caf::actor_cast<gateway_actor>(*gateway_addr)) caf::anon_send(g, xs...);
   };
-  call_journal journal;
   admin_events events{io.context(), journal, stats};
   admin_auth auth{s.admin_token, s.admin_open_metrics};
   admin_services services;
@@ -230,6 +238,8 @@ int run_parley(int argc, char** argv) {
     gateway = nullptr;
     ws.reset();
   }  // the actor system waits for the last actor here
+  // The records of the calls the shutdown ended are written too.
+  if (records) records->stop();
   // The calls a drain handed over are adopted at once by the other nodes.
   if (cluster) cluster->stop();
   io.stop();

@@ -402,6 +402,15 @@ result<settings> validate(const raw_options& raw, const std::vector<std::string>
 
   if (auto err = check_cluster(raw, s.cluster)) return *err;
 
+  // The directory itself is made and checked when parley starts (record_writer::start).
+  s.records.dir = raw.records_dir;
+  if (raw.records_max_file_size < static_cast<int64_t>(min_record_file_size))
+    return bad("records.max-file-size", "must be at least 4096 bytes (e.g. 104857600 for 100 MiB)");
+  s.records.max_file_size = static_cast<uint64_t>(raw.records_max_file_size);
+  if (raw.records_keep_days < 0 || raw.records_keep_days > 36500)
+    return bad("records.keep-days", "must be between 0 (keep every file) and 36500 days");
+  s.records.keep_days = raw.records_keep_days;
+
   static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error", "off"};
   if (std::find(levels.begin(), levels.end(), raw.log_level) == levels.end())
     return bad("log.level", "'" + raw.log_level + "' is not one of trace, debug, info, warn, error, off");

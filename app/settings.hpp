@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/runtime.hpp"
+#include "app/call_records.hpp"
 #include "protocol/redis_url.hpp"
 #include "protocol/result.hpp"
 
@@ -95,6 +96,9 @@ struct raw_options {
   std::string cluster_node_id;  // empty: host name and pid
   double cluster_lease = 10;
   std::string cluster_redis_down = "refuse";
+  std::string records_dir;  // empty: no call records
+  int64_t records_max_file_size = 100ll * 1024 * 1024;
+  int64_t records_keep_days = 30;
   std::string log_level = "info";
   std::string log_format = "text";
   int32_t io_threads = 1;
@@ -135,6 +139,7 @@ struct settings {
   std::string admin_token;  // empty: the admin API is open (a loopback listener only)
   bool admin_open_metrics = true;
   cluster_settings cluster;
+  record_options records;  // records.dir empty: off
   std::string log_level;
   bool log_json = false;
   int io_threads = 1;

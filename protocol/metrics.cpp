@@ -46,6 +46,11 @@ std::string metrics::render() const {
   c("parley_rest_queue_full_total",
     "VoIPBIN requests refused at once because the scheduler's queues were full.",
     rest_queue_full_total.value());
+  c("parley_records_written_total", "Call records appended to records.dir.", records_written_total.value());
+  c("parley_records_dropped_total", "Call records not written: their queue was full or the write failed.",
+    records_dropped_total.value());
+  c("parley_records_repaired_total", "Partial last lines a crash left in call record files, cut on opening.",
+    records_repaired_total.value());
   rest_requests_total.render(out, "parley_rest_requests_total");
   webhook_requests_total.render(out, "parley_webhook_requests_total");
   auth_failures_total.render(out, "parley_auth_failures_total");

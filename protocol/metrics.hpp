@@ -31,6 +31,9 @@ struct metrics {
   counter rest_retries_total;                // idempotent requests sent again after 5xx or a failure
   counter rest_says_dropped_total;           // queued /say texts dropped unsent by a flush or stop
   counter rest_queue_full_total;             // requests refused at once: the scheduler's queues were full
+  counter records_written_total;             // call records appended to records.dir
+  counter records_dropped_total;             // call records not written: queue full or a write error
+  counter records_repaired_total;            // partial last lines (a crash mid-write) cut from record files
   labelled_counter rest_requests_total;      // endpoint, status
   labelled_counter webhook_requests_total;   // status
   labelled_counter llm_fallbacks_total;      // reason: error or first_token_timeout (the fallback answered)
