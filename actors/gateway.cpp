@@ -450,31 +450,35 @@ void start_transcribe_walk(gateway_ptr self) {
 // A walk is over, complete or cut short (a page failed; a server that ignores page_token; two
 // items with one tm_create across a page end, as the next page holds only older ones, §3):
 // each held id it never listed is asked for on its own.
-void end_call_walk(gateway_ptr self) {
-  auto& st = self->state;
-  auto unlisted = std::move(st.call_walk.unlisted);
-  st.call_walk = {};
+template <class Held, class Request>
+void ask_unlisted(gateway_ptr self, gateway_state::walk& w, gateway_state::check kind, const char* what,
+                  Held held, Request request) {
+  auto unlisted = std::move(w.unlisted);
+  w = {};
   std::size_t asked = 0;
   for (const auto& id : unlisted)
-    if (st.calls.count(id)) {
+    if (held(id)) {
       ++asked;
-      ask(self, gateway_state::check::call, id, voipbin::get_call(id));
+      ask(self, kind, id, request(id));
     }
-  if (asked > 0) spdlog::debug("reconcile: {} held calls not listed, asking for each", asked);
+  if (asked > 0) spdlog::debug("reconcile: {} held {} not listed, asking for each", asked, what);
+}
+
+void end_call_walk(gateway_ptr self) {
+  auto& st = self->state;
+  ask_unlisted(
+      self, st.call_walk, gateway_state::check::call, "calls",
+      [&](const std::string& id) { return st.calls.count(id) > 0; },
+      [](const std::string& id) { return voipbin::get_call(id); });
   start_transcribe_walk(self);
 }
 
 void end_transcribe_walk(gateway_ptr self) {
   auto& st = self->state;
-  auto unlisted = std::move(st.transcribe_walk.unlisted);
-  st.transcribe_walk = {};
-  std::size_t asked = 0;
-  for (const auto& tid : unlisted)
-    if (st.transcribe_call.count(tid)) {
-      ++asked;
-      ask(self, gateway_state::check::transcribe, tid, voipbin::get_transcribe(tid));
-    }
-  if (asked > 0) spdlog::debug("reconcile: {} held transcribes not listed, asking for each", asked);
+  ask_unlisted(
+      self, st.transcribe_walk, gateway_state::check::transcribe, "transcribes",
+      [&](const std::string& tid) { return st.transcribe_call.count(tid) > 0; },
+      [](const std::string& tid) { return voipbin::get_transcribe(tid); });
 }
 
 void on_call_page(gateway_ptr self, uint64_t listing, const http_reply& r) {

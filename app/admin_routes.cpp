@@ -3,6 +3,7 @@
 #include "app/admin_api.hpp"
 #include "app/admin_auth.hpp"
 #include "app/admin_events.hpp"
+#include "app/dashboard_page.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/readiness.hpp"
 
@@ -10,13 +11,8 @@ namespace parley {
 
 const std::vector<std::string_view>& admin_route_names() {
   static const std::vector<std::string_view> names = {
-      "GET /healthz",
-      "GET /readyz",
-      "GET /metrics",
-      "GET /v1/calls",
-      "GET /v1/calls/{id}",
-      "POST /v1/calls",
-      "POST /v1/calls/{id}/hangup",
+      "GET /",          "GET /healthz",       "GET /readyz",    "GET /metrics",
+      "GET /v1/calls",  "GET /v1/calls/{id}", "POST /v1/calls", "POST /v1/calls/{id}/hangup",
       "GET /v1/events",
   };
   return names;
@@ -90,6 +86,16 @@ void api(const admin_services& s, const net::server_request& req, std::shared_pt
 
 net::request_handler admin_routes(admin_services services) {
   return [s = std::move(services)](net::server_request req, std::shared_ptr<net::server_reply> reply) {
+    // The page holds no data: it asks for the token and reads the API with it.
+    if (req.path() == "/") {
+      if (!is_get(req)) return reply->respond(method_not_allowed("GET"));
+      return reply->respond({200,
+                             {{"Content-Type", "text/html; charset=utf-8"},
+                              {"Cache-Control", "no-cache"},
+                              {"X-Frame-Options", "DENY"},
+                              {"X-Content-Type-Options", "nosniff"}},
+                             std::string(dashboard_page())});
+    }
     if (auto r = probe(s, req)) {
       if (!s.auth->open_metrics() && !s.auth->allows(req))
         return reply->respond(error_reply(401, "unauthorized", "send Authorization: Bearer <admin.token>"));

@@ -2,6 +2,8 @@
 //   classify_frame  vs  nlohmann::json::parse of the same frame (the parse it cannot avoid)
 //   sentence_splitter fed token by token  vs  appending the same tokens to a string
 //   sse_parser on a streamed reply  vs  scanning the same bytes for "\n\n"
+//   the call journal's share of one turn (its events and stage latencies), with and without a
+//   dashboard listening  vs  json::parse of the turn's transcript frame
 // Prints ns per operation and the ratio to the baseline. Figures, not assertions.
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/call_journal.hpp"
 #include "protocol/sentence_splitter.hpp"
 #include "protocol/sse_parser.hpp"
 #include "protocol/voipbin_event.hpp"
@@ -99,5 +102,46 @@ int main() {
       20000);
   row("sse_parser, whole reply stream", sse, "find \"\\n\\n\"", scan);
   std::printf("(%zu tokens, %zu stream bytes)\n", tokens.size(), stream.size());
+
+  // One turn as the supervisor tells the journal: the caller's line, three pieces said, what was
+  // heard, four stage latencies. The call ends every 20 turns, so the conversation stays short.
+  using kind = parley::plugin::call_event_kind;
+  auto journal_turns = [&](parley::call_journal& journal) {
+    uint64_t turn = 0, call = 0;
+    std::string id = "call-0";
+    journal.begin({id, "default", "+15550100", "+15550199", "en-US"}, "inbound", 1);
+    return [&journal, turn, call, id]() mutable {
+      ++turn;
+      journal.event(id, {kind::caller_said, "I'd like a table for two tonight.", {}, {}, false, turn, 1});
+      for (const char* piece :
+           {"Happy to help with a booking.", "What time would you like?", "We have seven."})
+        journal.event(id, {kind::agent_said, piece, {}, {}, false, turn, 2});
+      for (const char* stage : {"llm_request", "first_token", "first_say", "say_answered"})
+        journal.latency(id, turn, stage, 12.5);
+      journal.event(id, {kind::heard,
+                         "Happy to help with a booking. What time would you like? We have seven.",
+                         {},
+                         {},
+                         false,
+                         turn,
+                         3});
+      if (turn % 20 == 0) {
+        journal.event(id, {kind::ended, "call over", {}, {}, false, turn, 4});
+        id = "call-" + std::to_string(++call);
+        journal.begin({id, "default", "+15550100", "+15550199", "en-US"}, "inbound", 1);
+      }
+    };
+  };
+  parley::call_journal quiet;
+  auto quiet_turn = journal_turns(quiet);
+  auto unwatched = ns_per_op(quiet_turn, 100000);
+  parley::call_journal watched;
+  std::size_t streamed = 0;
+  watched.subscribe([&](std::string_view, const std::string& data) { streamed += data.size(); });
+  auto watched_turn = journal_turns(watched);
+  auto listened = ns_per_op(watched_turn, 20000);
+  keep(streamed);
+  row("call journal, one turn", unwatched, "json::parse (transcript)", parse);
+  row("call journal, one turn, streamed", listened, "json::parse (transcript)", parse);
   return 0;
 }

@@ -154,12 +154,7 @@ http_answer http_send(int port, const std::string& method, const std::string& pa
 
 int http_status(int port, const std::string& method, const std::string& path, const std::string& body,
                 const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
-  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  auto out = exchange(port, req);
-  if (out.rfind("HTTP/1.1 ", 0) != 0) return 0;
-  return std::atoi(out.c_str() + 9);
+  return http_send(port, method, path, body, headers).status;
 }
 
 }  // namespace parley::test
