@@ -6,8 +6,8 @@ Checks:
   1. Every spdlog::warn/error/critical call in app/, actors/, net/, protocol/ (*.cpp) has its
      message in the Runbook section: the format string's fixed leading text (up to its first
      placeholder) or, when that is shorter than 8 characters, its longest fixed fragment; and
-     all its fixed fragments, in order, on one line of the section (placeholders written as
-     <call id>, <reason>, ...).
+     the whole message written out in one `code span` of the section, each placeholder as
+     some text (<call id>, <reason>, ...).
   2. Every parley_... metric named in the Runbook section or in the alerts file is exported by
      protocol/metrics.cpp (histograms also as _bucket, _sum, _count).
   3. The alerts file parses and is a Prometheus rule file: groups with a name and rules, each
@@ -158,17 +158,18 @@ def runbook_section(doc):
 
 def check_messages(calls, section):
     flat = squash(section)
-    lines = [squash(l) for l in section.splitlines()]
+    spans = [squash(m) for m in re.findall(r"`([^`\n]+)`", section)]
     for where, level, fmt in calls:
         key = squash(key_text(fmt))
         shown = squash(PLACEHOLDER.sub("<...>", fmt))
         if key and key not in flat:
             problem(f'{where}: spdlog::{level} "{shown}": "{key}" is not in the Runbook section')
             continue
-        frags = [squash(f) for f in fragments(fmt) if f.strip()]
-        pattern = ".*?".join(re.escape(f) for f in frags)
-        if not any(re.search(pattern, l) for l in lines):
-            problem(f'{where}: spdlog::{level} "{shown}": its fixed parts are not on one line of the Runbook section, in order')
+        # The whole message in one `code span`, each placeholder written as some text
+        # (<call id>, <reason>, ...).
+        pattern = "^" + ".+?".join(re.escape(squash(f)) if f.strip() else "" for f in fragments(fmt)) + "$"
+        if not any(re.search(pattern, sp) for sp in spans):
+            problem(f'{where}: spdlog::{level} "{shown}": not written out as one `message` in the Runbook section')
 
 
 # --- metrics -------------------------------------------------------------------------------------
