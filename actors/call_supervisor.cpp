@@ -666,7 +666,8 @@ void end_call(supervisor_ptr self) {
   ++st.silence_generation;
   spdlog::info("call {}: ended after {} turns", st.call_id, st.turns);
   tell(st, {plugin::call_event_kind::ended,
-            st.transferring          ? "transferred"
+            !st.end_reason.empty()   ? st.end_reason
+            : st.transferring        ? "transferred"
             : !st.hung_up_by.empty() ? "hung up by " + st.hung_up_by
             : st.hangup_sent         ? "hung up by the agent"
                                      : "call over",
