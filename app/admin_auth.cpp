@@ -68,7 +68,8 @@ bool admin_auth::allows(const net::server_request& req) const {
   if (header.size() > bearer.size() && header.compare(0, bearer.size(), bearer) == 0)
     return matches(std::string_view(header).substr(bearer.size()));
   if (req.method != "GET" && req.method != "HEAD") return false;
-  auto cookie = cookie_value(net::find_header(req.headers, "Cookie"), "parley_admin_token");
+  auto cookies = net::find_header(req.headers, "Cookie");  // the value below points into it
+  auto cookie = cookie_value(cookies, "parley_admin_token");
   return !cookie.empty() && matches(percent_decoded(cookie));
 }
 
